@@ -1,0 +1,13 @@
+# Huiyan appliance image: Debian 12 with Node 20, ffmpeg from Debian, models mounted read-only.
+FROM node:20-bookworm-slim
+RUN apt-get update && apt-get install -y --no-install-recommends ffmpeg redis-server ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /opt/huiyan
+ENV ONNXRUNTIME_NODE_INSTALL=skip NODE_ENV=production HUIYAN_MODELS_DIR=/models
+COPY package.json package-lock.json .npmrc ./
+RUN npm ci --no-audit --no-fund
+COPY . .
+# Model weights are not baked in: mount them at /models (see models/manifest.json).
+VOLUME ["/models", "/var/lib/huiyan"]
+EXPOSE 8080 5060/udp 5060/tcp
+CMD ["node", "--import", "tsx", "src/cli/main.ts", "serve"]

@@ -1,0 +1,22 @@
+// Runs every test/**/*.test.ts with node's test runner (through tsx), one file at a time:
+// the suites start real servers (RTSP, S3, Redis, GB28181) on fixed loopback ports.
+import { readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+
+function find(dir) {
+  return readdirSync(dir).flatMap((name) => {
+    const p = path.join(dir, name);
+    if (statSync(p).isDirectory()) return name === 'fixtures' ? [] : find(p);
+    return name.endsWith('.test.ts') ? [p] : [];
+  });
+}
+
+const only = process.argv.slice(2);
+const files = (only.length ? only : find('test')).sort();
+const r = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files],
+  { stdio: 'inherit' },
+);
+process.exit(r.status ?? 1);
