@@ -1,0 +1,93 @@
+// Live view for the camera wall: node-rtsp-stream transcodes a camera's RTSP stream to
+// MPEG-1 in MPEG-TS and serves it over WebSocket; the page plays it with JSMpeg. One stream
+// per camera, shared by all viewers, stopped when nobody has watched for `idleMs`.
+import rtsp from 'node-rtsp-stream';
+import type { CameraConfig } from '../../config/schema.ts';
+import { createLogger } from '../../util/log.ts';
+
+const log = createLogger({ stage: 'api', part: 'live' });
+
+interface Running {
+  stream: InstanceType<typeof rtsp.Stream>;
+  port: number;
+  lastViewerAt: number;
+}
+
+export class LiveViewManager {
+  private readonly running = new Map<string, Running>();
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly ports: { first: number; last: number },
+    private readonly idleMs = 60_000,
+    private readonly width = 640,
+    private readonly height = 360,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => this.reap(), 5_000);
+    this.timer.unref();
+  }
+
+  /** The WebSocket port carrying the camera's MPEG-1 stream; null when it has no RTSP source. */
+  open(cam: CameraConfig): number | null {
+    if (cam.source.kind !== 'rtsp') return null;
+    const have = this.running.get(cam.id);
+    if (have) {
+      have.lastViewerAt = Date.now();
+      return have.port;
+    }
+    const port = this.freePort();
+    if (port === null) throw new Error('no free live-view port');
+    const stream = new rtsp.Stream({
+      name: cam.id,
+      streamUrl: cam.source.url,
+      wsPort: port,
+      width: this.width,
+      height: this.height,
+      ffmpegOptions: { '-loglevel': 'error', '-vf': `scale=${this.width}:${this.height}`, '-b:v': '900k', '-r': 25, '-an': '' },
+    });
+    stream.on('exitWithError', () => log.warn('live transcoder exited', { cameraId: cam.id }));
+    this.running.set(cam.id, { stream, port, lastViewerAt: Date.now() });
+    log.info('live view started', { cameraId: cam.id, port });
+    return port;
+  }
+
+  viewers(cameraId: string): number {
+    return this.running.get(cameraId)?.stream.wsServer.clients.size ?? 0;
+  }
+
+  private freePort(): number | null {
+    const used = new Set([...this.running.values()].map((r) => r.port));
+    for (let p = this.ports.first; p <= this.ports.last; p++) if (!used.has(p)) return p;
+    return null;
+  }
+
+  private reap(): void {
+    const now = Date.now();
+    for (const [id, r] of this.running) {
+      if (r.stream.wsServer.clients.size > 0) r.lastViewerAt = now;
+      else if (now - r.lastViewerAt > this.idleMs) this.close(id);
+    }
+  }
+
+  private close(id: string): void {
+    const r = this.running.get(id);
+    if (!r) return;
+    this.running.delete(id);
+    try {
+      r.stream.stop();
+    } catch {
+      /* ffmpeg already gone */
+    }
+    // node-rtsp-stream sends SIGTERM only; make sure no transcoder outlives us.
+    setTimeout(() => {
+      if (r.stream.stream.exitCode === null) r.stream.stream.kill('SIGKILL');
+    }, 2_000).unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    for (const id of [...this.running.keys()]) this.close(id);
+  }
+}

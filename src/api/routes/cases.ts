@@ -1,0 +1,100 @@
+// Hits and cases: filtered lists, one case with its history, and the officer's verdict.
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { guard, who } from '../auth/plugin.ts';
+import type { AlertBus } from '../alerts/bus.ts';
+import type { ApiMetrics } from '../metrics.ts';
+import type { CasesPort, CaseState, CaseView, RejectReason } from '../ports.ts';
+import { Errors, CaseBody, CaseIdParams, CaseListQuery, Paged, RejectBody } from '../schemas.ts';
+import { outOfScope, scopedQuery, visibleCase } from '../scope.ts';
+
+export interface CasesRouteOptions {
+  cases: CasesPort;
+  bus: AlertBus;
+  metrics: ApiMetrics;
+  cameraName: (id: string) => string | undefined;
+}
+
+const HistoryBody = z.array(
+  z.object({ at: z.number(), actor: z.string(), from: z.string().nullable(), to: z.string(), reason: z.string().nullish() }),
+);
+
+export const casesRoutes: FastifyPluginAsyncZod<CasesRouteOptions> = async (app, opts) => {
+  const { cases } = opts;
+
+  const listRoute = (url: string, summary: string, defaultStates?: CaseState[]) =>
+    app.get(
+      url,
+      { preHandler: guard('cases:read'), schema: { tags: ['cases'], summary, querystring: CaseListQuery, response: { ...Errors, 200: Paged(CaseBody) } } },
+      async (req, reply) => {
+        const p = who(req);
+        const base = scopedQuery(p, req.query);
+        if (!base) return outOfScope(reply, p);
+        const states = req.query.state ? [req.query.state] : defaultStates;
+        const { limit, offset } = req.query;
+        const page = await cases.list({ ...base, states, limit, offset });
+        return { ...page, limit, offset };
+      },
+    );
+  listRoute('/api/cases', 'Cases, newest first, filtered by district, street, type, state and time');
+  listRoute('/api/hits', 'Detections waiting for an officer (new and pending review)', ['new', 'pending_review']);
+
+  app.get(
+    '/api/cases/:id',
+    {
+      preHandler: guard('cases:read'),
+      schema: { tags: ['cases'], summary: 'One case with its history', params: CaseIdParams, response: { ...Errors, 200: CaseBody.extend({ history: HistoryBody }) } },
+    },
+    async (req) => {
+      const c = visibleCase(who(req), await cases.get(req.params.id), req.params.id);
+      return { ...c, history: await cases.history(c.id) };
+    },
+  );
+
+  const announce = (c: CaseView) =>
+    opts.bus.publish({
+      caseId: c.id,
+      hitId: c.hitId,
+      cameraId: c.cameraId,
+      cameraName: opts.cameraName(c.cameraId),
+      district: c.district,
+      street: c.street,
+      category: c.category,
+      state: c.state,
+      score: c.score,
+      at: Date.now(),
+    });
+
+  const verdict = async (id: string, actor: string, to: CaseState, reason?: RejectReason) => {
+    const c = await cases.transition(id, to, actor, reason);
+    opts.metrics.verdicts.inc({ category: c.category, verdict: to, reason: reason ?? '' });
+    announce(c);
+    return c;
+  };
+
+  app.post(
+    '/api/cases/:id/confirm',
+    {
+      preHandler: guard('cases:review'),
+      schema: { tags: ['review'], summary: 'Confirm a detection: it becomes a case', params: CaseIdParams, response: { ...Errors, 200: CaseBody } },
+    },
+    async (req) => {
+      const p = who(req);
+      const c = visibleCase(p, await cases.get(req.params.id), req.params.id);
+      return verdict(c.id, p.name, 'confirmed');
+    },
+  );
+
+  app.post(
+    '/api/cases/:id/reject',
+    {
+      preHandler: guard('cases:review'),
+      schema: { tags: ['review'], summary: 'Reject a detection with a reason code', params: CaseIdParams, body: RejectBody, response: { ...Errors, 200: CaseBody } },
+    },
+    async (req) => {
+      const p = who(req);
+      const c = visibleCase(p, await cases.get(req.params.id), req.params.id);
+      return verdict(c.id, p.name, 'rejected', req.body.reason);
+    },
+  );
+};
