@@ -66,3 +66,19 @@ test('YuNet finds at least 2 faces in bus.jpg, with five landmarks inside each f
   const again = await yunet.detect(small, small.scale);
   assert.ok(again.some((g) => iou(g.box, faces[0]!.box) >= 0.5));
 });
+
+test('NanoDet-m and YOLOX-nano agree on the persons (IoU ≥ 0.5 for most)', async () => {
+  const yolox = await load('yolox-nano');
+  const nanodet = await load('nanodet-m');
+  let total = 0;
+  let matched = 0;
+  for (const f of await vtestFrames(TIMES.slice(0, 3))) {
+    const a = (await yolox.detect(f)).filter((d) => d.label === 'person');
+    const b = (await nanodet.detect(f)).filter((d) => d.label === 'person');
+    assert.ok(b.length >= 3, `NanoDet found ${b.length} persons`);
+    for (const d of b) assert.equal(d.modelId, 'nanodet-m');
+    total += a.length;
+    matched += a.filter((d) => b.some((e) => iou(d.box, e.box) >= 0.5)).length;
+  }
+  assert.ok(matched / total >= 0.7, `${matched} of ${total} YOLOX persons have a NanoDet match`);
+});
