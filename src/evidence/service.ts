@@ -44,6 +44,7 @@ export interface EvidenceHealth {
 export type EvidenceAlert =
   | { kind: 'disk-low'; status: DiskStatus }
   | { kind: 'store-unavailable'; error: string }
+  | { kind: 'store-recovered' }
   | { kind: 'upload-conflict'; bundle: string; error: string };
 
 /** Events: 'sealed' (SealedBundle), 'uploaded' (SealedBundle), 'alert' (EvidenceAlert). */
@@ -87,11 +88,12 @@ class Service extends EventEmitter implements EvidenceService {
     const paths = [opts.spoolDir, ...(opts.disk?.paths ?? []), ...(opts.store.kind === 'fs' ? [opts.store.location] : [])];
     this.diskGuard = new DiskGuard({ ...opts.disk, paths }, this.log);
     this.diskGuard.on('alert', (status: DiskStatus) => this.emit('alert', { kind: 'disk-low', status } satisfies EvidenceAlert));
-    this.uploader = new SpoolUploader(this.spool, opts.store, this.log, opts.uploader);
+    this.uploader = new SpoolUploader(this.spool, opts.store, this.log, { ...opts.uploader, beforePass: () => this.initStore(true) });
     this.uploader.on('uploaded', (r: SealedBundle) => this.emit('uploaded', r));
     this.uploader.on('unavailable', (err: Error) =>
       this.emit('alert', { kind: 'store-unavailable', error: String(err.message ?? err) } satisfies EvidenceAlert),
     );
+    this.uploader.on('recovered', () => this.emit('alert', { kind: 'store-recovered' } satisfies EvidenceAlert));
     this.uploader.on('conflict', (bundle: string, err: Error) =>
       this.emit('alert', { kind: 'upload-conflict', bundle, error: String(err.message) } satisfies EvidenceAlert),
     );
@@ -104,12 +106,13 @@ class Service extends EventEmitter implements EvidenceService {
     await this.initStore();
   }
 
-  private async initStore(): Promise<void> {
+  /** Initialises the store once it is reachable (it may be down at start); never throws. */
+  private async initStore(quiet = false): Promise<void> {
     if (this.capabilities) return;
     try {
       this.capabilities = await this.opts.store.init();
     } catch (err) {
-      this.log.warn('evidence store not reachable at start: sealing into the spool', { store: this.opts.store.location, err: String(err) });
+      if (!quiet) this.log.warn('evidence store not reachable: sealing into the spool', { store: this.opts.store.location, err: String(err) });
     }
   }
 
@@ -122,7 +125,6 @@ class Service extends EventEmitter implements EvidenceService {
   }
 
   async flush(): Promise<void> {
-    await this.initStore();
     await this.uploader.drain();
   }
 
@@ -136,7 +138,7 @@ class Service extends EventEmitter implements EvidenceService {
     const disk = await this.diskGuard.status().catch(() => [] as DiskStatus[]);
     return {
       store: { kind: this.opts.store.kind, location: this.opts.store.location, capabilities: this.capabilities },
-      uploader: this.uploader.health(),
+      uploader: { ...this.uploader.health(), pending: (await this.spool.listPending()).length },
       disk,
       diskLow: this.diskGuard.isLow,
     };
@@ -195,7 +197,6 @@ class Service extends EventEmitter implements EvidenceService {
 
     // Try to hand it to the store now, unless the store just failed: then the spool keeps it.
     if (!this.uploader.inBackoff) {
-      await this.initStore();
       const wait = new Promise((r) => setTimeout(r, this.opts.uploadWaitMs ?? 5000).unref());
       await Promise.race([this.uploader.drain().catch(() => {}), wait]);
     }

@@ -19,16 +19,22 @@ export interface UploaderHealth {
 
 export interface UploaderOptions {
   pollMs?: number;
+  /** Runs before each pass, e.g. to initialise a store that was down at start. */
+  beforePass?: () => Promise<void>;
   minBackoffMs?: number;
   maxBackoffMs?: number;
 }
 
-/** Events: 'uploaded' (SealedBundle record), 'unavailable' (Error), 'conflict' (name, Error). */
+/**
+ * Events: 'uploaded' (SealedBundle record), 'unavailable' (Error; once per outage),
+ * 'recovered' (after an outage), 'conflict' (name, Error).
+ */
 export class SpoolUploader extends EventEmitter {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private again = false;
   private backoffMs = 0;
+  private down = false;
   private nextAttemptAt = 0;
   private h: UploaderHealth = { state: 'stopped', pending: 0, uploaded: 0, failed: 0 };
 
@@ -94,6 +100,7 @@ export class SpoolUploader extends EventEmitter {
     this.h.pending = names.length;
     if (names.length === 0) return;
     this.h.state = 'uploading';
+    await this.opts.beforePass?.();
     for (const name of await this.uploadOrder(names)) {
       let p: PendingBundle;
       try {
@@ -119,12 +126,18 @@ export class SpoolUploader extends EventEmitter {
         this.h.lastError = String((err as Error).message ?? err);
         this.h.pending = (await this.spool.listPending()).length;
         this.log.warn('evidence store unavailable: bundles stay in the spool', { pending: this.h.pending, retryInMs: this.backoffMs, err: this.h.lastError });
-        this.emit('unavailable', err);
+        if (!this.down) this.emit('unavailable', err);
+        this.down = true;
         return;
       }
     }
     this.backoffMs = 0;
     this.nextAttemptAt = 0;
+    if (this.down) {
+      this.down = false;
+      this.log.info('evidence store reachable again: spool drained', { uploaded: this.h.uploaded });
+      this.emit('recovered');
+    }
     this.h.pending = (await this.spool.listPending()).length;
     this.h.state = this.timer ? 'idle' : 'stopped';
   }

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createEvidenceService, FsEvidenceStore, KeyRing } from '../../src/evidence/index.ts';
+import { createEvidenceService, FsEvidenceStore, KeyRing, type SealedBundle } from '../../src/evidence/index.ts';
 import { sweepRetention } from '../../src/evidence/retention.ts';
 import { verifyAll } from '../../src/evidence/verify.ts';
 import { extractFrames, framesFor, MODELS, testCamera, testHit } from './helpers.ts';
@@ -20,7 +20,7 @@ test('retention deletes expired bundles except protected ones, and the chain sti
   await svc.init();
   const cam = testCamera('cam-ret');
   const jpegs = extractFrames(3, 50);
-  const sealed = [];
+  const sealed: SealedBundle[] = [];
   for (let i = 0; i < 5; i++) sealed.push(await svc.seal({ hit: testHit(cam.id, i), camera: cam, frames: framesFor(jpegs, i), models: MODELS }));
   await svc.stop();
   const protectedIds = new Set([sealed[1].bundleId, sealed[4].bundleId]);

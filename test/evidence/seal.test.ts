@@ -47,7 +47,7 @@ test('a sealed bundle holds originals, annotated copies, a clip and a signed can
   assert.equal(manifestBytes.toString('utf8'), canonicalize(JSON.parse(manifestBytes.toString('utf8'))));
   const m = BundleManifest.parse(JSON.parse(manifestBytes.toString('utf8')));
   assert.equal(m.camera.id, cam.id);
-  assert.equal((m.camera as { location: { street: string } }).location.street, '南京东路');
+  assert.equal(m.camera.location.street, '南京东路');
   assert.deepEqual(m.hit.thresholds, hit.thresholds);
   assert.deepEqual(m.models, MODELS);
   assert.deepEqual(m.detections.map((d) => d.score), [0.82, 0.61]);
