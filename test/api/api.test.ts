@@ -3,7 +3,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { UserStore } from '../../src/api/auth/users.ts';
@@ -19,6 +19,16 @@ const get = (p: string, cookie?: string, headers: Record<string, string> = {}) =
   fetch(`${h.url}${p}`, { headers: { ...(cookie ? { cookie } : {}), ...headers } });
 const post = (p: string, body: unknown, cookie?: string) =>
   fetch(`${h.url}${p}`, { method: 'POST', headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) }, body: JSON.stringify(body) });
+function findFile(dir: string, pred: (p: string) => boolean): string {
+  for (const n of readdirSync(dir)) {
+    const p = path.join(dir, n);
+    if (statSync(p).isDirectory()) {
+      const f = findFile(p, pred);
+      if (f) return f;
+    } else if (pred(p)) return p;
+  }
+  return '';
+}
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 before(async () => {
@@ -127,42 +137,51 @@ describe('evidence', () => {
   it('shows images watermarked, audits every view, and serves byte-exact originals to auditors only', async () => {
     const { caseId } = await h.raiseAlert(h, CAM_A);
     const list = await (await get(`/api/cases/${caseId}/evidence`, officer)).json();
-    const original = list.files.find((f: { kind: string }) => f.kind === 'original');
+    const original = list.files.find((f: { kind: string }) => f.kind === 'original:at');
+    assert.ok(list.files.some((f: { kind: string }) => f.kind === 'annotated:at'), JSON.stringify(list.files));
     const auditBefore = h.cases.auditLog.length;
 
-    const view = await get(`/api/cases/${caseId}/evidence/${original.name}`, officer);
+    assert.equal((await get(`/api/cases/${caseId}/evidence/download?name=${original.name}`, officer)).status, 403);
+    const dl = await get(`/api/cases/${caseId}/evidence/download?name=${original.name}`, auditor);
+    assert.equal(dl.status, 200);
+    const bare = Buffer.from(await dl.arrayBuffer());
+    assert.equal(sha(bare), original.sha256);
+    assert.equal(h.cases.auditLog.at(-1)!.action, 'evidence.download');
+
+    const view = await get(`/api/cases/${caseId}/evidence/view?name=${original.name}`, officer);
     assert.equal(view.status, 200);
     const shown = Buffer.from(await view.arrayBuffer());
     assert.notEqual(sha(shown), original.sha256, 'a viewed image must not be the bare original');
-    const [m1, m2] = await Promise.all([sharp(shown).metadata(), sharp(h.frame).metadata()]);
+    const [m1, m2] = await Promise.all([sharp(shown).metadata(), sharp(bare).metadata()]);
     assert.deepEqual([m1.width, m1.height], [m2.width, m2.height]);
     // The watermark band at the bottom differs clearly from the original picture.
-    const band = async (img: Buffer) => (await sharp(img).extract({ left: 0, top: m2.height! - 20, width: m2.width!, height: 20 }).greyscale().raw().toBuffer());
-    const [bs, bo] = await Promise.all([band(shown), band(h.frame)]);
+    const band = async (img: Buffer) => sharp(img).extract({ left: 0, top: m2.height! - 20, width: m2.width!, height: 20 }).greyscale().raw().toBuffer();
+    const [bs, bo] = await Promise.all([band(shown), band(bare)]);
     const meanDiff = bs.reduce((s, v, i) => s + Math.abs(v - bo[i]), 0) / bs.length;
     assert.ok(meanDiff > 10, `watermark band differs by ${meanDiff.toFixed(1)} grey levels`);
 
     const entry = h.cases.auditLog.at(-1)!;
-    assert.equal(h.cases.auditLog.length, auditBefore + 1);
+    assert.equal(h.cases.auditLog.length, auditBefore + 2);
     assert.equal(entry.action, 'evidence.view');
     assert.equal(entry.caseId, caseId);
     assert.equal(entry.actor, '队员 李 (示范区)');
-
-    assert.equal((await get(`/api/cases/${caseId}/evidence/${original.name}/download`, officer)).status, 403);
-    const dl = await get(`/api/cases/${caseId}/evidence/${original.name}/download`, auditor);
-    assert.equal(dl.status, 200);
-    assert.equal(sha(Buffer.from(await dl.arrayBuffer())), original.sha256);
-    assert.equal(h.cases.auditLog.at(-1)!.action, 'evidence.download');
+    assert.equal((await get(`/api/cases/${caseId}/evidence/view?name=frames/../../keys/x.pem`, officer)).status, 400);
   });
 
-  it('verifies a bundle and reports tampering', async () => {
+  it('verifies a bundle with the evidence stage and reports a flipped byte', async () => {
     const { caseId } = await h.raiseAlert(h, CAM_A);
     const ok = await (await get(`/api/cases/${caseId}/verify`, auditor)).json();
-    assert.equal(ok.ok, true);
-    h.evidence.tamper(ok.bundleId, 'frame-0-original.jpg');
+    assert.equal(ok.ok, true, JSON.stringify(ok));
+    const files = (await (await get(`/api/cases/${caseId}/evidence`, auditor)).json()).files;
+    const target = files.find((f: { kind: string }) => f.kind === 'original:at').name;
+    const file = findFile(h.storeDir, (p) => p.includes(ok.bundleId) && p.endsWith(`/${target}`));
+    chmodSync(file, 0o644);
+    const bytes = readFileSync(file);
+    bytes[bytes.length >> 1] ^= 0xff;
+    writeFileSync(file, bytes);
     const bad = await (await get(`/api/cases/${caseId}/verify`, auditor)).json();
     assert.equal(bad.ok, false);
-    assert.match(bad.problems.join(' '), /frame-0-original\.jpg/);
+    assert.match(bad.problems.join(' '), new RegExp(`file-altered: ${target.replace('.', '\\.')}`));
     assert.equal((await get(`/api/cases/${caseId}/verify`, officer)).status, 403);
   });
 });

@@ -16,7 +16,11 @@ export interface EvidenceRouteOptions {
   metrics: ApiMetrics;
 }
 
-const FileParams = CaseIdParams.extend({ name: z.string().regex(/^[\w.-]{1,128}$/, 'a file name of the bundle') });
+// Bundle file names are manifest keys such as frames/0-at-original.jpg; only names the
+// manifest lists are ever read, and `..` segments are refused outright.
+const FileQuery = z.object({
+  name: z.string().max(200).regex(/^(?!.*(^|\/)\.\.?(\/|$))[\w.-]+(\/[\w.-]+)*$/, 'a file name from the bundle manifest'),
+});
 const FileBody = z.object({ name: z.string(), sha256: z.string(), bytes: z.number(), kind: z.string(), contentType: z.string() });
 
 export const evidenceRoutes: FastifyPluginAsyncZod<EvidenceRouteOptions> = async (app, opts) => {
@@ -48,12 +52,12 @@ export const evidenceRoutes: FastifyPluginAsyncZod<EvidenceRouteOptions> = async
   };
 
   app.get(
-    '/api/cases/:id/evidence/:name',
-    { preHandler: guard('evidence:view'), schema: { tags: ['evidence'], summary: 'View one file; images are watermarked with viewer and time', params: FileParams } },
+    '/api/cases/:id/evidence/view',
+    { preHandler: guard('evidence:view'), schema: { tags: ['evidence'], summary: 'View one file; images are watermarked with viewer and time', params: CaseIdParams, querystring: FileQuery } },
     async (req, reply) => {
       const p = who(req);
       const { c, bundleId } = await bundleOf(req);
-      const { meta, data } = await fetchFile(bundleId, req.params.name);
+      const { meta, data } = await fetchFile(bundleId, req.query.name);
       await cases.audit({ actor: p.name, action: 'evidence.view', caseId: c.id, detail: { bundleId, file: meta.name, principal: p.id } });
       opts.metrics.evidenceViews.inc({ action: 'view' });
       reply.header('cache-control', 'private, no-store');
@@ -63,16 +67,16 @@ export const evidenceRoutes: FastifyPluginAsyncZod<EvidenceRouteOptions> = async
   );
 
   app.get(
-    '/api/cases/:id/evidence/:name/download',
-    { preHandler: guard('evidence:download'), schema: { tags: ['evidence'], summary: 'Download the sealed original (legal file)', params: FileParams } },
+    '/api/cases/:id/evidence/download',
+    { preHandler: guard('evidence:download'), schema: { tags: ['evidence'], summary: 'Download the sealed original (legal file)', params: CaseIdParams, querystring: FileQuery } },
     async (req, reply) => {
       const p = who(req);
       const { c, bundleId } = await bundleOf(req);
-      const { meta, data } = await fetchFile(bundleId, req.params.name);
+      const { meta, data } = await fetchFile(bundleId, req.query.name);
       await cases.audit({ actor: p.name, action: 'evidence.download', caseId: c.id, detail: { bundleId, file: meta.name, principal: p.id } });
       opts.metrics.evidenceViews.inc({ action: 'download' });
       return reply
-        .header('content-disposition', `attachment; filename="${bundleId}-${meta.name}"`)
+        .header('content-disposition', `attachment; filename="${bundleId}-${meta.name.replaceAll('/', '_')}"`)
         .header('x-content-sha256', meta.sha256)
         .type(meta.contentType)
         .send(data);

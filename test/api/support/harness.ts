@@ -6,7 +6,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import sharp from 'sharp';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../../src/api/app.ts';
 import { AlertBus, type AlertT } from '../../../src/api/alerts/bus.ts';
@@ -18,7 +17,11 @@ import { ApiMetrics } from '../../../src/api/metrics.ts';
 import type { RuleTypeT } from '../../../src/config/schema.ts';
 import { PROJECT_ROOT } from '../../../src/inference/manifest.ts';
 import { InterimCases } from './interim-cases.ts';
-import { InterimEvidence } from './interim-evidence.ts';
+import { StoreEvidence } from '../../../src/api/adapters/evidence-store.ts';
+import { createEvidenceService, FsEvidenceStore, KeyRing, type EvidenceService } from '../../../src/evidence/index.ts';
+import { Camera } from '../../../src/config/schema.ts';
+import { parseStreamsYaml } from '../../../src/config/load.ts';
+import { splitJpegs } from '../../evidence/helpers.ts';
 
 export const VTEST = path.resolve(PROJECT_ROOT, '../shared/data/vtest.avi');
 export const PASSWORD = 'Huiyan-test-2026';
@@ -76,33 +79,53 @@ export interface Harness {
   url: string;
   sql: Sql;
   cases: InterimCases;
-  evidence: InterimEvidence;
+  evidence: StoreEvidence;
+  sealer: EvidenceService;
+  /** Root folder of the filesystem evidence store. */
+  storeDir: string;
   bus: AlertBus;
   configDir: string;
-  /** A real frame of vtest as JPEG. */
-  frame: Buffer;
+  /** Real frames of vtest as JPEG (before, at, after). */
+  frames: Buffer[];
   raiseAlert: AlertSource;
   login(username: string): Promise<string>;
   close(): Promise<void>;
 }
 
-let frameCache: Buffer | undefined;
-export function vtestFrame(): Buffer {
-  frameCache ??= execFileSync('ffmpeg', ['-v', 'error', '-ss', '3', '-i', VTEST, '-frames:v', '1', '-f', 'image2pipe', '-vcodec', 'mjpeg', '-']);
+let frameCache: Buffer[] | undefined;
+/** Three real frames of vtest, 1 s apart, as JPEG. */
+export function vtestFrames(): Buffer[] {
+  frameCache ??= splitJpegs(
+    execFileSync('ffmpeg', ['-v', 'error', '-ss', '3', '-i', VTEST, '-vf', 'fps=1', '-frames:v', '3', '-q:v', '3', '-f', 'image2pipe', '-vcodec', 'mjpeg', '-'], { maxBuffer: 64 * 2 ** 20 }),
+  );
   return frameCache;
 }
 
-/** Seeds a case with a real annotated frame and announces it, like the case worker does. */
+const CAMERAS = parseStreamsYaml(STREAMS_YAML, 'test').cameras;
+
+/**
+ * Seals a real evidence bundle (vtest frames, two person boxes) through the evidence service,
+ * records the case and announces it, like the case worker does.
+ */
 export const interimAlertSource: AlertSource = async (h, at) => {
-  const bundleId = `b-${randomUUID()}`;
-  const box = Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="768" height="576"><rect x="300" y="250" width="120" height="260" fill="none" stroke="#f00" stroke-width="4"/></svg>`);
-  const annotated = await sharp(h.frame).composite([{ input: box }]).jpeg().toBuffer();
-  h.evidence.put(bundleId, [
-    { name: 'frame-0-original.jpg', kind: 'original', contentType: 'image/jpeg', data: h.frame },
-    { name: 'frame-0-annotated.jpg', kind: 'annotated', contentType: 'image/jpeg', data: annotated },
-    { name: 'manifest.json', kind: 'manifest', contentType: 'application/json', data: Buffer.from(JSON.stringify({ bundleId, cameraId: at.cameraId })) },
-  ]);
-  const c = h.cases.create({ hitId: `hit-${randomUUID()}`, cameraId: at.cameraId, zoneId: 'sidewalk', district: at.district, street: at.street, category: at.category, score: 0.81, bundleId });
+  const camera = Camera.parse(CAMERAS.find((c) => c.id === at.cameraId));
+  const now = Date.now();
+  const hitId = `hit-${randomUUID()}`;
+  const sealed = await h.sealer.seal({
+    hit: {
+      hitId, event: 'opened', seq: 0, cameraId: at.cameraId, zoneId: 'sidewalk', rule: at.category,
+      startedAt: now - 60_000, at: now, score: 0.81,
+      detections: [
+        { box: [300, 250, 380, 500], score: 0.81, classId: 0, className: 'person', label: 'person', modelId: 'yolox-nano' },
+        { box: [450, 280, 520, 510], score: 0.66, classId: 0, className: 'person', label: 'person', modelId: 'yolox-nano' },
+      ],
+      thresholds: { dwellSeconds: 60, minScore: 0.35 }, attributes: {},
+    },
+    camera,
+    frames: h.frames.map((jpeg, i) => ({ role: (['before', 'at', 'after'] as const)[i], capturedAt: now + (i - 1) * 1000, jpeg })),
+    models: [{ id: 'yolox-nano', sha256: '695e750a5d5754bb5a8d5325643b59282191a7e7a564e435a415fd3c578eab14' }],
+  });
+  const c = h.cases.create({ hitId, cameraId: at.cameraId, zoneId: 'sidewalk', district: at.district, street: at.street, category: at.category, score: 0.81, bundleId: sealed.bundleId });
   const alert: AlertT = { caseId: c.id, hitId: c.hitId, cameraId: c.cameraId, district: c.district, street: c.street, category: c.category, state: c.state, score: c.score, at: Date.now() };
   h.bus.publish(alert);
   return { caseId: c.id };
@@ -128,7 +151,12 @@ export async function startHarness(port: number, opts: { loginMax?: number; aler
   await cameras.reload();
 
   const cases = new InterimCases();
-  const evidence = new InterimEvidence();
+  const storeDir = path.join(configDir, 'evidence');
+  const store = new FsEvidenceStore(storeDir);
+  const keys = await KeyRing.loadOrCreate(path.join(configDir, 'keys'));
+  const sealer = createEvidenceService({ store, keys, spoolDir: path.join(configDir, 'spool') });
+  await sealer.init();
+  const evidence = new StoreEvidence(store, keys);
   const bus = new AlertBus();
   const metrics = new ApiMetrics();
   const app = await buildApp({
@@ -151,9 +179,11 @@ export async function startHarness(port: number, opts: { loginMax?: number; aler
     sql,
     cases,
     evidence,
+    sealer,
+    storeDir,
     bus,
     configDir,
-    frame: vtestFrame(),
+    frames: vtestFrames(),
     raiseAlert: opts.alertSource ?? interimAlertSource,
     async login(username) {
       const r = await fetch(`${url}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password: PASSWORD }) });
@@ -162,6 +192,7 @@ export async function startHarness(port: number, opts: { loginMax?: number; aler
     },
     async close() {
       await app.close();
+      await sealer.stop();
       await pool.end();
       await admin.query(`DROP SCHEMA ${schema} CASCADE`);
       await admin.end();
