@@ -17,7 +17,7 @@ const zh = {
   state_resolved: '已办结', state_rejected: '已驳回',
   cat_vending: '占道经营', cat_overflow: '垃圾满溢', cat_ads: '违规广告', cat_spillage: '渣土车遗撒',
   reason_not_violation: '非违规行为', reason_duplicate: '重复上报', reason_wrong_type: '类型识别错误', reason_image_unusable: '图像不可用',
-  zone_no_vending: '禁止设摊区', 'zone_bin-point': '垃圾投放点', 'zone_protected-surface': '保护墙面', zone_road: '道路',
+  'zone_no-vending': '禁止设摊区', 'zone_bin-point': '垃圾投放点', 'zone_protected-surface': '保护墙面', zone_road: '道路',
 };
 const en = {
   app: 'Huiyan · non-site enforcement', login: 'Log in', logout: 'Log out', username: 'Username', password: 'Password',
@@ -38,7 +38,7 @@ const en = {
   state_resolved: 'Resolved', state_rejected: 'Rejected',
   cat_vending: 'Street vending', cat_overflow: 'Overflowing bin', cat_ads: 'Illegal ads', cat_spillage: 'Muck spillage',
   reason_not_violation: 'Not a violation', reason_duplicate: 'Duplicate', reason_wrong_type: 'Wrong type', reason_image_unusable: 'Image unusable',
-  zone_no_vending: 'No-vending zone', 'zone_bin-point': 'Bin point', 'zone_protected-surface': 'Protected surface', zone_road: 'Road',
+  'zone_no-vending': 'No-vending zone', 'zone_bin-point': 'Bin point', 'zone_protected-surface': 'Protected surface', zone_road: 'Road',
 };
 
 export const lang = localStorage.getItem('hy_lang') === 'en' ? 'en' : 'zh';
