@@ -54,7 +54,7 @@ const JSMPEG = path.join(
 
 export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   if (deps.cookieSecret.length < 32) throw new Error('cookieSecret must be at least 32 characters');
-  const app = Fastify({ logger: deps.logger ?? false, trustProxy: true });
+  const app = Fastify({ logger: deps.logger ?? false, trustProxy: true, forceCloseConnections: true });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrors(app);
@@ -83,6 +83,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
 
   await app.register(authRoutes, {
     users: deps.users,
+    metrics: deps.metrics,
     loginLimit: deps.loginLimit ?? { max: 10, timeWindowMs: 60_000 },
     secureCookie: deps.secureCookie ?? false,
   });

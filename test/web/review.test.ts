@@ -4,7 +4,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
-import { CAM_A, startHarness, type Harness } from '../api/support/harness.ts';
+import { CAM_A, CAM_B, startHarness, type Harness } from '../api/support/harness.ts';
 import { launch, loginPage, shot } from './support.ts';
 
 const PORT = 18085;
@@ -62,7 +62,7 @@ describe('officer review in the browser', () => {
     await item.waitFor();
     assert.match((await item.textContent()) ?? '', /占道经营.*待审核/);
     await officerA.waitForFunction(() => document.querySelector('#c-type svg rect') !== null);
-    await shot(officerA, 'command-centre.png');
+    await shot(officerA, 'command-centre-officer.png');
     // officer_b's stream is open (2 subscribers) and received nothing for district A.
     assert.equal(await officerB.locator(`#feed li[data-case="${caseId}"]`).count(), 0);
   });
@@ -112,6 +112,21 @@ describe('officer review in the browser', () => {
     // The zone editor is for admins: not in the officer's menu, and its API refuses.
     assert.equal(await officerB.locator('nav a[href="zones.html"]').count(), 0);
     await shot(officerB, 'other-district.png');
+  });
+
+  it('the commander sees every district, live, with charts and precision', async () => {
+    const commander = await loginPage(browser, h.url, 'commander');
+    await commander.locator('body[data-ready="1"]').waitFor();
+    await streams(3);
+    const seeds = [CAM_B, { ...CAM_B, category: 'overflow' as const }, { ...CAM_A, category: 'ads' as const }, CAM_B];
+    const raised = [];
+    for (const s of seeds) raised.push((await h.raiseAlert(h, s)).caseId);
+    await h.cases.transition(raised[0], 'confirmed', 'test', undefined);
+    await h.cases.transition(raised[1], 'rejected', 'test', 'wrong_type');
+    for (const id of [...ids, ...raised.slice(2)]) await commander.locator(`#feed li[data-case="${id}"]`).waitFor();
+    await commander.waitForFunction(() => document.querySelectorAll('#c-district svg rect').length >= 2);
+    assert.equal(await commander.locator('#health [data-camera]').count(), 2);
+    await shot(commander, 'command-centre.png');
   });
 
   it('switches to English', async () => {

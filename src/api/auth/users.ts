@@ -54,6 +54,10 @@ export class UserStore {
     return id;
   }
 
+  async exists(username: string): Promise<boolean> {
+    return (await this.sql.query(`SELECT 1 FROM api_users WHERE username = $1`, [username])).length > 0;
+  }
+
   /** Returns the principal for a correct password, else null (same answer for unknown users). */
   async login(username: string, password: string): Promise<Principal | null> {
     const rows = await this.sql.query<UserRow>(`SELECT * FROM api_users WHERE username = $1`, [username]);

@@ -67,27 +67,31 @@ export class LiveViewManager {
     const now = Date.now();
     for (const [id, r] of this.running) {
       if (r.stream.wsServer.clients.size > 0) r.lastViewerAt = now;
-      else if (now - r.lastViewerAt > this.idleMs) this.close(id);
+      else if (now - r.lastViewerAt > this.idleMs) void this.close(id);
     }
   }
 
-  private close(id: string): void {
+  private close(id: string): Promise<void> {
     const r = this.running.get(id);
-    if (!r) return;
+    if (!r) return Promise.resolve();
     this.running.delete(id);
+    const ff = r.stream.stream;
+    const exited = new Promise<void>((resolve) => {
+      if (ff.exitCode !== null) return resolve();
+      ff.once('exit', () => resolve());
+    });
     try {
       r.stream.stop();
     } catch {
       /* ffmpeg already gone */
     }
-    // node-rtsp-stream sends SIGTERM only; make sure no transcoder outlives us.
-    setTimeout(() => {
-      if (r.stream.stream.exitCode === null) r.stream.stream.kill('SIGKILL');
-    }, 2_000).unref();
+    // node-rtsp-stream sends SIGTERM only; a hung ffmpeg gets SIGKILL so none outlives us.
+    const kill = setTimeout(() => ff.kill('SIGKILL'), 2_000);
+    return exited.finally(() => clearTimeout(kill));
   }
 
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
-    for (const id of [...this.running.keys()]) this.close(id);
+    await Promise.all([...this.running.keys()].map((id) => this.close(id)));
   }
 }

@@ -13,7 +13,7 @@ declare module 'node-rtsp-stream' {
     constructor(options: Options);
     stop(): this;
     wsServer: { clients: Set<unknown>; close(): void };
-    stream: { pid?: number; kill(signal?: string): boolean; exitCode: number | null };
+    stream: import('node:child_process').ChildProcess;
   }
   const Stream: typeof VideoStream;
   export = { Stream };

@@ -4,10 +4,12 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { SESSION_COOKIE, sessionIdOf, who } from '../auth/plugin.ts';
 import type { UserStore } from '../auth/users.ts';
+import type { ApiMetrics } from '../metrics.ts';
 import { Errors } from '../schemas.ts';
 
 export interface AuthRouteOptions {
   users: UserStore;
+  metrics: ApiMetrics;
   loginLimit: { max: number; timeWindowMs: number };
   secureCookie: boolean;
 }
@@ -34,6 +36,7 @@ export const authRoutes: FastifyPluginAsyncZod<AuthRouteOptions> = async (app, o
     },
     async (req, reply) => {
       const p = await opts.users.login(req.body.username, req.body.password);
+      if (!p) opts.metrics.loginFailures.inc();
       if (!p) return reply.code(401).send({ error: 'unauthorized', message: 'wrong username or password' } as never);
       const s = await opts.users.createSession(p.id);
       reply.setCookie(SESSION_COOKIE, s.id, {

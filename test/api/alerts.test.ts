@@ -1,0 +1,38 @@
+// Alerts from other processes: a case worker publishes on Redis, the bridge validates and
+// hands them to the in-process bus that feeds the SSE streams. Real Redis on 127.0.0.1:6379.
+import { after, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { AlertBus, type AlertT } from '../../src/api/alerts/bus.ts';
+import { publishAlert, RedisAlertBridge } from '../../src/api/alerts/redis-bridge.ts';
+
+const REDIS = process.env.HUIYAN_TEST_REDIS ?? 'redis://127.0.0.1:6379';
+const channel = `huiyan:test:${randomBytes(4).toString('hex')}:alerts`;
+const bus = new AlertBus();
+const bridge = new RedisAlertBridge(bus, REDIS, channel);
+const pub = new Redis(REDIS);
+after(async () => {
+  await bridge.stop();
+  pub.disconnect();
+});
+
+const alert = (n: number): AlertT => ({
+  caseId: `case-${n}`, hitId: `hit-${n}`, cameraId: 'cam-a', district: '示范区', street: '示范街道',
+  category: 'vending', state: 'pending_review', score: 0.8, at: Date.now(),
+});
+
+it('carries valid alerts from Redis to the bus and drops malformed ones', async () => {
+  await bridge.start();
+  const got: AlertT[] = [];
+  bus.subscribe((a) => got.push(a));
+  await pub.publish(channel, '{"caseId": 42}');
+  await pub.publish(channel, 'not json');
+  await publishAlert(pub, alert(1), channel);
+  await publishAlert(pub, alert(2), channel);
+  const deadline = Date.now() + 10_000;
+  while (got.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  assert.deepEqual(got.map((a) => a.caseId), ['case-1', 'case-2']);
+  assert.deepEqual(bridge.health(), { connected: true, received: 2, rejected: 2 });
+  await assert.rejects(publishAlert(pub, { ...alert(3), category: 'jaywalking' } as unknown as AlertT, channel));
+});
