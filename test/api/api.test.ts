@@ -199,6 +199,9 @@ describe('zones', () => {
     assert.match(text, /# 示范区 camera on the sample footage/);
     assert.match(text, /polygon: \[ \[ 0\.1, 0\.5 \]/);
     assert.match(text, /id: cam-b/);
+    // Schema defaults are not spelled out; the value the person changed is.
+    assert.doesNotMatch(text, /cooldownSeconds|jitterTolerance/);
+    assert.match(text, /dwellSeconds: 90/);
     const got = await (await get('/api/cameras/cam-a/zones', officer)).json();
     assert.deepEqual(got.zones.map((z: { id: string }) => z.id), ['sidewalk', 'bins']);
     assert.equal(got.zones[0].dwellSeconds, 90);

@@ -2,7 +2,7 @@
 // so comments, key order and the other cameras stay as the engineer wrote them.
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { isMap, isSeq, parseDocument } from 'yaml';
-import { Camera, type ZoneT } from '../../config/schema.ts';
+import { Camera, Zone, type ZoneT } from '../../config/schema.ts';
 
 export class ZoneWriteError extends Error {}
 
@@ -34,9 +34,14 @@ export async function writeZones(file: string, cameraId: string, zones: ZoneT[])
   await rename(tmp, file);
 }
 
+/** Drops fields equal to the schema default for the zone's type, so the YAML stays short. */
 function stripDefaults(z: ZoneT): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...z, polygon: z.polygon.map(([x, y]) => [round(x), round(y)]) };
-  if (Array.isArray(z.schedule) && z.schedule.length === 0) delete out.schedule;
+  const defaults = Zone.parse({ id: z.id, type: z.type, polygon: [[0, 0], [0, 0], [0, 0]] }) as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(z)) {
+    if (k !== 'id' && k !== 'type' && k !== 'polygon' && JSON.stringify(v) === JSON.stringify(defaults[k])) continue;
+    out[k] = k === 'polygon' ? z.polygon.map(([x, y]) => [round(x), round(y)]) : v;
+  }
   return out;
 }
 
