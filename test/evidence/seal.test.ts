@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -12,6 +12,8 @@ import { canonicalize } from '../../src/evidence/canonical-json.ts';
 import { sha256Hex } from '../../src/evidence/hash.ts';
 import { BundleManifest } from '../../src/evidence/manifest.ts';
 import { verifyCamera } from '../../src/evidence/verify.ts';
+import { anchorLeaf, checkAnchor } from '../../src/evidence/anchor.ts';
+import { merkleRoot } from '../../src/evidence/merkle.ts';
 import { extractFrames, framesFor, MODELS, testCamera, testHit } from './helpers.ts';
 
 let dir: string;
@@ -135,4 +137,25 @@ test('the disk guard refuses new evidence with an alert and deletes nothing', as
   assert.equal(alerts[0].kind, 'disk-low');
   assert.deepEqual(await store.list(''), before);
   assert.equal((await svc.health()).diskLow, true);
+});
+
+test('the anchor scheduler signs a Merkle root over all chain heads and exports it', async () => {
+  const exportDir = path.join(dir, 'e', 'anchors-out');
+  const { svc, store, keys } = await service('e', { anchors: { intervalMs: 3_600_000, exportDir } });
+  for (const id of ['cam-anc-1', 'cam-anc-2']) {
+    const cam = testCamera(id);
+    await svc.seal({ hit: testHit(id, 1), camera: cam, frames: framesFor(jpegs, 1), models: MODELS });
+  }
+  const doc = await svc.anchors!.runOnce();
+  assert.deepEqual(doc.anchor.heads.map((h) => [h.cameraId, h.height]), [['cam-anc-1', 0], ['cam-anc-2', 0]]);
+  assert.equal(checkAnchor(doc, keys), null);
+  const files = readdirSync(exportDir);
+  assert.equal(files.length, 1);
+  const exported = JSON.parse(readFileSync(path.join(exportDir, files[0]), 'utf8'));
+  assert.equal(exported.anchor.merkleRoot, doc.anchor.merkleRoot);
+  assert.equal(merkleRoot(exported.anchor.heads.map(anchorLeaf)), doc.anchor.merkleRoot);
+  // A second anchor links to the first.
+  const second = await svc.anchors!.runOnce();
+  assert.equal(second.anchor.prevAnchorHash, sha256Hex((await store.get((await store.list('anchors/'))[0]))!));
+  assert.equal((await svc.health()).anchors?.merkleRoot, second.anchor.merkleRoot);
 });
