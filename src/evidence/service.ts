@@ -170,6 +170,7 @@ class Service extends EventEmitter implements EvidenceService {
     });
 
     const record = await this.spool.withCameraLock(hit.cameraId, async () => {
+      await this.spool.repairCamera(hit.cameraId);
       const again = await this.known(bundleId);
       if (again) return again;
       const head = await this.chainHead(hit.cameraId);

@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -158,4 +158,35 @@ test('the anchor scheduler signs a Merkle root over all chain heads and exports 
   const second = await svc.anchors!.runOnce();
   assert.equal(second.anchor.prevAnchorHash, sha256Hex((await store.get((await store.list('anchors/'))[0]))!));
   assert.equal((await svc.health()).anchors?.merkleRoot, second.anchor.merkleRoot);
+});
+
+test('a seal cut short between spool commit and chain head (kill -9) is repaired before the next seal', async () => {
+  const { svc, store, keys } = await service('f', { uploadWaitMs: 0 });
+  const cam = testCamera('cam-seal-f');
+  const spool = path.join(dir, 'f', 'spool');
+  const a = await svc.seal({ hit: testHit(cam.id, 1), camera: cam, frames: framesFor(jpegs, 1), models: MODELS });
+  await svc.flush();
+  const headAfterA = readFileSync(path.join(spool, 'chains', `${cam.id}.json`));
+  // Seal b with the uploader held off, then undo the two steps that follow the commit, as a
+  // worker killed right after renaming the bundle into pending/ would leave them.
+  // Hold the upload back so b stays in pending/ (the killed worker never uploaded it).
+  const origDrain = svc.uploader.drain.bind(svc.uploader);
+  svc.uploader.drain = async () => {};
+  const b = await svc.seal({ hit: testHit(cam.id, 2), camera: cam, frames: framesFor(jpegs, 2), models: MODELS });
+  assert.equal(b.spooled, true);
+  writeFileSync(path.join(spool, 'chains', `${cam.id}.json`), headAfterA);
+  rmSync(path.join(spool, 'index', `${b.bundleId}.json`));
+  svc.uploader.drain = origDrain;
+
+  // The retried hit finds its bundle; the next hit continues the chain after it.
+  const retry = await svc.seal({ hit: testHit(cam.id, 2), camera: cam, frames: framesFor(jpegs, 2), models: MODELS });
+  assert.equal(retry.bundleId, b.bundleId);
+  const c = await svc.seal({ hit: testHit(cam.id, 3), camera: cam, frames: framesFor(jpegs, 3), models: MODELS });
+  assert.equal(c.height, 2);
+  assert.equal(c.prevBundleHash, b.manifestSha256);
+  await svc.flush();
+  const report = await verifyCamera(store, keys, cam.id);
+  assert.deepEqual(report.problems, []);
+  assert.equal(report.bundles, 3);
+  assert.equal(a.height, 0);
 });
