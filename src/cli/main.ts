@@ -1,30 +1,50 @@
-// huiyan CLI dispatcher: a table of commands, each in src/cli/commands/<name>.ts.
-// (Minimal version from the evidence branch; the lead reconciles it with the other stages'.)
-import { anchorCommand } from './commands/anchor.ts';
-import { evidenceKeysCommand } from './commands/evidence-keys.ts';
-import { verifyCommand } from './commands/verify.ts';
+// `huiyan <command> [args]`: a thin dispatcher. Each subcommand is the default export of
+// src/cli/commands/<command>.ts; adding a file there adds a command, nothing else to edit.
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { UsageError, type Command } from './command.ts';
 
-interface Command {
-  name: string;
-  summary: string;
-  run(argv: string[]): Promise<number>;
+const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'commands');
+
+function commandNames(): string[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
+    .map((f) => f.slice(0, -3))
+    .sort();
 }
 
-const commands: Command[] = [verifyCommand, anchorCommand, evidenceKeysCommand];
+async function loadCommand(name: string): Promise<Command> {
+  return ((await import(pathToFileURL(path.join(dir, `${name}.ts`)).href)) as { default: Command }).default;
+}
+
+async function help(): Promise<void> {
+  const lines = ['usage: huiyan <command> [options]', '', 'commands:'];
+  for (const name of commandNames()) lines.push(`  ${name.padEnd(10)} ${(await loadCommand(name)).summary}`);
+  process.stdout.write(lines.join('\n') + '\n');
+}
 
 async function main(argv: string[]): Promise<number> {
-  const cmd = commands.find((c) => c.name === argv[0]);
-  if (!cmd) {
-    process.stderr.write(`usage: huiyan <command> [args]\n${commands.map((c) => `  ${c.name.padEnd(14)} ${c.summary}`).join('\n')}\n`);
-    return argv[0] ? 2 : 0;
+  const [name, ...rest] = argv;
+  if (!name || name === 'help' || name === '--help' || name === '-h') {
+    await help();
+    return name ? 0 : 2;
   }
-  return cmd.run(argv.slice(1));
+  if (!commandNames().includes(name)) {
+    process.stderr.write(`huiyan: unknown command "${name}" (known: ${commandNames().join(', ')})\n`);
+    return 2;
+  }
+  const cmd = await loadCommand(name);
+  try {
+    return await cmd.run(rest);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`huiyan ${name}: ${e.message}\nusage: ${cmd.usage}\n`);
+      return 2;
+    }
+    process.stderr.write(`huiyan ${name}: ${(e as Error).stack ?? e}\n`);
+    return 1;
+  }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err) => {
-    process.stderr.write(`huiyan: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(2);
-  },
-);
+process.exitCode = await main(process.argv.slice(2));

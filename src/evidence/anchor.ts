@@ -51,7 +51,8 @@ export async function createAnchor(store: EvidenceStore, keys: KeyRing, now = Da
     prevAnchorHash: prevBuf ? sha256Hex(prevBuf) : null,
   };
   const signed: SignedAnchorT = { anchor, signature: keys.sign(canonicalBytes(anchor)) };
-  await store.put(anchorKey(now), canonicalBytes(signed), { immutable: true, contentType: 'application/json' });
+  const bytes = canonicalBytes(signed);
+  await store.put(anchorKey(now, sha256Hex(bytes)), bytes, { immutable: true, contentType: 'application/json' });
   return signed;
 }
 
@@ -109,7 +110,7 @@ export class AnchorScheduler {
 
 export async function exportAnchor(doc: SignedAnchorT, dir: string): Promise<string> {
   await mkdir(dir, { recursive: true });
-  const file = path.join(dir, path.basename(anchorKey(doc.anchor.createdAt)));
+  const file = path.join(dir, path.basename(anchorKey(doc.anchor.createdAt, sha256Hex(canonicalBytes(doc)))));
   await writeFile(`${file}.tmp`, JSON.stringify(doc, null, 2) + '\n');
   await rename(`${file}.tmp`, file);
   return file;

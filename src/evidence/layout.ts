@@ -30,4 +30,6 @@ export const chainHeadKey = (cameraId: string): string => `chains/${cameraId}.js
 export const indexKey = (bundleId: string): string => `index/${bundleId}.json`;
 export const tombstoneKey = (cameraId: string, height: number, bundleId: string): string =>
   `tombstones/${cameraId}/${String(height).padStart(HEIGHT_DIGITS, '0')}-${bundleId}.json`;
-export const anchorKey = (createdAt: number): string => `anchors/${new Date(createdAt).toISOString().replace(/[:.]/g, '')}.json`;
+/** Time first so a listing is in creation order; the hash part keeps two anchors in one ms apart. */
+export const anchorKey = (createdAt: number, sha256: string): string =>
+  `anchors/${new Date(createdAt).toISOString().replace(/[:.]/g, '')}-${sha256.slice(0, 12)}.json`;

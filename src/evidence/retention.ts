@@ -95,3 +95,53 @@ export async function sweepRetention(opts: RetentionOptions): Promise<RetentionR
   }
   return result;
 }
+
+/** Runs sweepRetention on a timer (e.g. daily); one sweep at a time. */
+export class RetentionSweeper {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<RetentionResult> | null = null;
+  private last: { at: number; result: RetentionResult } | null = null;
+  private lastError: string | undefined;
+
+  constructor(private readonly opts: Omit<RetentionOptions, 'now'> & { intervalMs: number }) {}
+
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => void this.runOnce().catch(() => {}), this.opts.intervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.running?.catch(() => {});
+  }
+
+  health(): { running: boolean; lastSweepAt?: number; lastDeleted?: number; lastKept?: number; lastError?: string } {
+    return {
+      running: this.timer !== null,
+      lastSweepAt: this.last?.at,
+      lastDeleted: this.last?.result.deleted.length,
+      lastKept: this.last?.result.protectedKept.length,
+      lastError: this.lastError,
+    };
+  }
+
+  runOnce(): Promise<RetentionResult> {
+    this.running ??= sweepRetention(this.opts)
+      .then((result) => {
+        this.last = { at: Date.now(), result };
+        this.lastError = undefined;
+        return result;
+      })
+      .catch((err) => {
+        this.lastError = String(err);
+        this.opts.log?.warn('retention sweep failed', { err: this.lastError });
+        throw err;
+      })
+      .finally(() => {
+        this.running = null;
+      });
+    return this.running;
+  }
+}

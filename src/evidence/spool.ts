@@ -2,7 +2,7 @@
 // uploaded to the store by the uploader, oldest first. It also holds the local copy of each
 // camera's chain head, the idempotency index and the per-camera locks.
 //
-//   <spool>/pending/<sealedAt>-<height>-<bundleId>/   meta.json + the bundle's files
+//   <spool>/pending/<sealedAt>-<height>-<bundleId>.<camera>/   meta.json + the bundle's files
 //   <spool>/failed/<same>/                            bundles the store refused (kept, alerted)
 //   <spool>/chains/<camera>.json                       signed chain head, ahead of the store's
 //   <spool>/index/<bundleId>.json                      SealedBundle record of every bundle sealed here
@@ -42,6 +42,9 @@ export interface PendingBundle {
 }
 
 const pad = (n: number, w: number) => String(n).padStart(w, '0');
+/** Seal time first (upload order), camera last so one camera's bundles are found by name. */
+const pendingName = (r: { sealedAt: number; height: number; bundleId: string; cameraId: string }) =>
+  `${pad(r.sealedAt, 15)}-${pad(r.height, 10)}-${r.bundleId}.${r.cameraId}`;
 
 export class Spool {
   readonly pendingDir: string;
@@ -74,7 +77,7 @@ export class Spool {
    */
   async commit(meta: PendingMetaT, files: Map<string, Buffer>): Promise<void> {
     const r = meta.record;
-    const name = `${pad(r.sealedAt, 15)}-${pad(r.height, 10)}-${r.bundleId}`;
+    const name = pendingName(r);
     const tmp = path.join(this.tmpDir, `${name}.${randomBytes(4).toString('hex')}`);
     for (const [file, buf] of files) {
       const p = path.join(tmp, ...file.split('/'));
@@ -141,7 +144,7 @@ export class Spool {
   }
 
   async isPending(r: SealedBundle): Promise<boolean> {
-    const name = `${pad(r.sealedAt, 15)}-${pad(r.height, 10)}-${r.bundleId}`;
+    const name = pendingName(r);
     return readdir(path.join(this.pendingDir, name)).then(
       () => true,
       () => false,
@@ -149,28 +152,39 @@ export class Spool {
   }
 
   /**
-   * Repairs what a crash between commit's steps can leave: a pending bundle ahead of the
-   * local chain head, or missing from the index. Safe to run while other processes seal.
+   * Repairs what a crash between commit's steps can leave for one camera: a pending bundle
+   * ahead of the local chain head, or one missing from the index. Call with the camera's lock
+   * held: a worker killed mid-seal must not make the next seal reuse a height or re-seal a hit.
    */
-  async recover(): Promise<number> {
+  async repairCamera(cameraId: string): Promise<number> {
+    const mine = (await this.listPending()).filter((n) => n.endsWith(`.${cameraId}`));
+    if (mine.length === 0) return 0;
+    const head = await this.readChainHead(cameraId);
     let repaired = 0;
-    for (const name of await this.listPending()) {
-      let p: PendingBundle;
-      try {
-        p = await this.readPending(name);
-      } catch {
-        continue; // a half-written folder cannot exist (rename is atomic); skip anything odd
+    let top = head?.head.height ?? -1;
+    for (const name of mine) {
+      const height = Number(name.slice(16, 26));
+      if (height < (head?.head.height ?? 0)) continue; // fully committed long ago
+      const p = await this.readPending(name).catch(() => null);
+      if (!p) continue;
+      if (!(await this.readIndex(p.meta.record.bundleId))) {
+        await this.writeIndex(p.meta.record);
+        repaired++;
       }
-      const r = p.meta.record;
-      await this.withCameraLock(r.cameraId, async () => {
-        const head = await this.readChainHead(r.cameraId);
-        if (!head || head.head.height < r.height) {
-          await this.writeChainHead(r.cameraId, Buffer.from(p.meta.chainHead));
-          repaired++;
-        }
-        if (!(await this.readIndex(r.bundleId))) await this.writeIndex(r);
-      });
+      if (height > top) {
+        await this.writeChainHead(cameraId, Buffer.from(p.meta.chainHead));
+        top = height;
+        repaired++;
+      }
     }
+    return repaired;
+  }
+
+  /** repairCamera for every camera with pending bundles (at start). */
+  async recover(): Promise<number> {
+    const cameras = new Set((await this.listPending()).map((n) => n.slice(n.indexOf('.') + 1)));
+    let repaired = 0;
+    for (const cam of cameras) repaired += await this.withCameraLock(cam, () => this.repairCamera(cam));
     return repaired;
   }
 

@@ -177,6 +177,9 @@ export class SpoolUploader extends EventEmitter {
     const index = Buffer.from(JSON.stringify({ ...r, spooled: false, hitId: p.meta.hitId, seq: p.meta.seq }));
     await this.store.put(indexKey(r.bundleId), index, { immutable: true, contentType: 'application/json' });
     await this.store.put(chainHeadKey(r.cameraId), Buffer.from(p.meta.chainHead), { contentType: 'application/json' });
+    // A worker killed mid-commit may have left this bundle ahead of the local chain head;
+    // fix that before the bundle leaves the spool, or the next seal would reuse its height.
+    await this.spool.withCameraLock(r.cameraId, () => this.spool.repairCamera(r.cameraId));
     await this.spool.removePending(p.name);
     this.h.uploaded++;
     this.h.lastUploadAt = Date.now();

@@ -93,3 +93,35 @@ export function cropBgr(image: BgrImage, box: Box): BgrImage | null {
   }
   return { data, width: w, height: h };
 }
+
+/**
+ * Samples the parallelogram with corners p0 (top-left), p1 (top-right), p3 (bottom-left) of
+ * `image` into an upright outW×outH picture (bilinear). Used to read rotated text lines.
+ */
+export function warpRect(image: BgrImage, points: ReadonlyArray<readonly [number, number]>, outW: number, outH: number): BgrImage {
+  const [p0, p1, , p3] = points as [readonly [number, number], readonly [number, number], unknown, readonly [number, number]];
+  const out = Buffer.alloc(outW * outH * 3);
+  const src = image.data;
+  const W = image.width, H = image.height;
+  // Pixel centres of the output map onto the parallelogram.
+  const ux = (p1[0] - p0[0]) / outW, uy = (p1[1] - p0[1]) / outW;
+  const vx = (p3[0] - p0[0]) / outH, vy = (p3[1] - p0[1]) / outH;
+  let o = 0;
+  for (let y = 0; y < outH; y++) {
+    for (let x = 0; x < outW; x++, o += 3) {
+      const sx = p0[0] + (x + 0.5) * ux + (y + 0.5) * vx - 0.5;
+      const sy = p0[1] + (x + 0.5) * uy + (y + 0.5) * vy - 0.5;
+      const x0 = Math.floor(sx), y0 = Math.floor(sy);
+      const fx = sx - x0, fy = sy - y0;
+      const xa = Math.min(W - 1, Math.max(0, x0)), xb = Math.min(W - 1, Math.max(0, x0 + 1));
+      const ya = Math.min(H - 1, Math.max(0, y0)), yb = Math.min(H - 1, Math.max(0, y0 + 1));
+      const a = (ya * W + xa) * 3, b = (ya * W + xb) * 3, c = (yb * W + xa) * 3, d = (yb * W + xb) * 3;
+      for (let ch = 0; ch < 3; ch++) {
+        const top = src[a + ch]! + (src[b + ch]! - src[a + ch]!) * fx;
+        const bot = src[c + ch]! + (src[d + ch]! - src[c + ch]!) * fx;
+        out[o + ch] = Math.round(top + (bot - top) * fy);
+      }
+    }
+  }
+  return { data: out, width: outW, height: outH };
+}

@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import ort from 'onnxruntime-node';
 import type { BgrImage } from '../ingest/types.ts';
-import { cropBgr } from './image.ts';
+import { cropBgr, warpRect } from './image.ts';
 import type { ResolvedModel } from './manifest.ts';
 import { Letterbox, type LetterboxLayout } from './preprocess.ts';
 import type { OpenedSession } from './session.ts';
@@ -45,15 +45,33 @@ export class TextRecognizer {
     return new TextRecognizer(model, opened, [...lines, ' ']);
   }
 
-  /** Reads the text line inside `box` (image pixels). */
-  recognize(image: BgrImage, box: Box): Promise<Recognition> {
-    const next = this.chain.then(() => this.run(image, box));
+  /**
+   * Reads the text line inside `box` (image pixels). Give the text detector's `points`
+   * (rotated rectangle) too, and a tilted line is straightened before reading.
+   */
+  recognize(image: BgrImage, box: Box, points?: ReadonlyArray<readonly [number, number]>): Promise<Recognition> {
+    const next = this.chain.then(() => this.run(this.lineImage(image, box, points)));
     this.chain = next.catch(() => undefined);
     return next;
   }
 
-  private async run(image: BgrImage, box: Box): Promise<Recognition> {
-    const crop = cropBgr(image, box);
+  private lineImage(image: BgrImage, box: Box, points?: ReadonlyArray<readonly [number, number]>): BgrImage | null {
+    if (points?.length === 4) {
+      const [p0, p1, , p3] = points as [readonly [number, number], readonly [number, number], unknown, readonly [number, number]];
+      const w = Math.hypot(p1[0] - p0[0], p1[1] - p0[1]);
+      const h = Math.hypot(p3[0] - p0[0], p3[1] - p0[1]);
+      const tilt = Math.abs(Math.atan2(p1[1] - p0[1], p1[0] - p0[0]));
+      // Near-horizontal lines read as well from the plain crop, which is cheaper.
+      if (h >= 2 && w >= 2 && tilt > (2 * Math.PI) / 180) {
+        const outH = this.height;
+        const outW = Math.min(this.maxWidth, Math.max(8, Math.round((outH * w) / h)));
+        return warpRect(image, points, outW, outH);
+      }
+    }
+    return cropBgr(image, box);
+  }
+
+  private async run(crop: BgrImage | null): Promise<Recognition> {
     if (!crop || crop.width < 2 || crop.height < 2) return { text: '', score: 0 };
     const contentWidth = Math.min(this.maxWidth, Math.max(8, Math.round((this.height * crop.width) / crop.height)));
     const width = Math.max(this.minWidth, Math.ceil(contentWidth / 8) * 8);

@@ -1,8 +1,9 @@
 // One inference scheduler shared by every camera. Each model session runs one sample at a
 // time; when it is free it serves the cameras round-robin, so a busy camera cannot starve
-// the others. Each camera may have only `queueDepth` samples waiting: a new sample pushes out
-// that camera's oldest waiting one (its promise rejects with DroppedSampleError), because a
-// fresh frame is worth more than a stale one and memory must not grow when inference lags.
+// the others. Each camera may have only `queueDepth` samples waiting per model: a new sample
+// pushes out that camera's oldest waiting one for the same model (its promise rejects with
+// DroppedSampleError), because a fresh frame is worth more than a stale one and memory must
+// not grow when inference lags.
 import type { BgrImage } from '../ingest/types.ts';
 import { createLogger } from '../util/log.ts';
 import { LatencyWindow } from '../util/latency.ts';
@@ -24,7 +25,7 @@ export class SchedulerStoppedError extends Error {
 }
 
 export interface SchedulerOptions {
-  /** Waiting samples per camera before the oldest is dropped (default 2). */
+  /** Waiting samples per camera and model before the oldest is dropped (default 2). */
   queueDepth?: number;
   /** Latency samples kept per model for percentiles (default 256). */
   latencyWindow?: number;
@@ -116,10 +117,12 @@ export class InferenceScheduler {
     return new Promise<Detection[]>((resolve, reject) => {
       q.submitted++;
       q.jobs.push({ cameraId, modelId, image, scale, submittedAt: performance.now(), resolve, reject });
-      while (q.jobs.length > this.queueDepth) {
-        const old = q.jobs.shift()!;
+      // The bound is per camera and model: a slow OCR model must not push out detector samples.
+      if (q.jobs.reduce((n, j) => n + (j.modelId === modelId ? 1 : 0), 0) > this.queueDepth) {
+        const at = q.jobs.findIndex((j) => j.modelId === modelId);
+        const [old] = q.jobs.splice(at, 1);
         q.dropped++;
-        old.reject(new DroppedSampleError(cameraId, old.modelId));
+        old!.reject(new DroppedSampleError(cameraId, modelId));
       }
       this.pump(modelId);
     });

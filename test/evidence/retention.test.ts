@@ -6,7 +6,7 @@ import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createEvidenceService, FsEvidenceStore, KeyRing, type SealedBundle } from '../../src/evidence/index.ts';
-import { sweepRetention } from '../../src/evidence/retention.ts';
+import { RetentionSweeper, sweepRetention } from '../../src/evidence/retention.ts';
 import { verifyAll } from '../../src/evidence/verify.ts';
 import { extractFrames, framesFor, MODELS, testCamera, testHit } from './helpers.ts';
 
@@ -27,8 +27,11 @@ test('retention deletes expired bundles except protected ones, and the chain sti
   let asked = 0;
 
   // Nothing is old enough yet.
-  const none = await sweepRetention({ store, keys, retentionDays: 30, isProtected: () => true });
+  const sweeper = new RetentionSweeper({ store, keys, retentionDays: 30, isProtected: () => false, intervalMs: 86_400_000 });
+  const none = await sweeper.runOnce();
   assert.deepEqual(none.deleted, []);
+  assert.equal(none.scanned, 5);
+  assert.equal(sweeper.health().lastDeleted, 0);
 
   const later = Date.now() + 31 * 86_400_000;
   const res = await sweepRetention({

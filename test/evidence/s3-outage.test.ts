@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createEvidenceService, KeyRing, type EvidenceAlert, type SealedBundle } from '../../src/evidence/index.ts';
 import { S3EvidenceStore } from '../../src/evidence/store/s3-store.ts';
-import { groupBundles } from '../../src/evidence/retention.ts';
+import { groupBundles, sweepRetention } from '../../src/evidence/retention.ts';
 import { verifyAll } from '../../src/evidence/verify.ts';
 import { Spool } from '../../src/evidence/spool.ts';
 import { extractFrames, framesFor, MODELS, testCamera, testHit } from './helpers.ts';
@@ -110,4 +110,14 @@ test('bundles spool while S3 is down and all arrive once it is back', async () =
   assert.equal(again.bundleId, sealed[4].bundleId);
   assert.equal(again.spooled, false);
   assert.equal(groupBundles(await store.list('bundles/')).size, 10);
+
+  // Retention on S3: everything is expired 200 days on; the first two bundles belong to open cases.
+  const keep = new Set(sealed.slice(0, 2).map((r) => r.bundleId));
+  const swept = await sweepRetention({ store, keys, retentionDays: 180, now: Date.now() + 200 * 86_400_000, isProtected: (id) => keep.has(id) });
+  assert.equal(swept.deleted.length, 8);
+  assert.deepEqual(swept.protectedKept.sort(), [...keep].sort());
+  const afterSweep = await verifyAll(store, keys);
+  assert.deepEqual(afterSweep.problems, []);
+  assert.equal(afterSweep.bundles, 2);
+  assert.equal(afterSweep.tombstones, 8);
 });

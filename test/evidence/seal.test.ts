@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -12,6 +12,8 @@ import { canonicalize } from '../../src/evidence/canonical-json.ts';
 import { sha256Hex } from '../../src/evidence/hash.ts';
 import { BundleManifest } from '../../src/evidence/manifest.ts';
 import { verifyCamera } from '../../src/evidence/verify.ts';
+import { anchorLeaf, checkAnchor } from '../../src/evidence/anchor.ts';
+import { merkleRoot } from '../../src/evidence/merkle.ts';
 import { extractFrames, framesFor, MODELS, testCamera, testHit } from './helpers.ts';
 
 let dir: string;
@@ -135,4 +137,56 @@ test('the disk guard refuses new evidence with an alert and deletes nothing', as
   assert.equal(alerts[0].kind, 'disk-low');
   assert.deepEqual(await store.list(''), before);
   assert.equal((await svc.health()).diskLow, true);
+});
+
+test('the anchor scheduler signs a Merkle root over all chain heads and exports it', async () => {
+  const exportDir = path.join(dir, 'e', 'anchors-out');
+  const { svc, store, keys } = await service('e', { anchors: { intervalMs: 3_600_000, exportDir } });
+  for (const id of ['cam-anc-1', 'cam-anc-2']) {
+    const cam = testCamera(id);
+    await svc.seal({ hit: testHit(id, 1), camera: cam, frames: framesFor(jpegs, 1), models: MODELS });
+  }
+  const doc = await svc.anchors!.runOnce();
+  assert.deepEqual(doc.anchor.heads.map((h) => [h.cameraId, h.height]), [['cam-anc-1', 0], ['cam-anc-2', 0]]);
+  assert.equal(checkAnchor(doc, keys), null);
+  const files = readdirSync(exportDir);
+  assert.equal(files.length, 1);
+  const exported = JSON.parse(readFileSync(path.join(exportDir, files[0]), 'utf8'));
+  assert.equal(exported.anchor.merkleRoot, doc.anchor.merkleRoot);
+  assert.equal(merkleRoot(exported.anchor.heads.map(anchorLeaf)), doc.anchor.merkleRoot);
+  // A second anchor links to the first.
+  const second = await svc.anchors!.runOnce();
+  assert.equal(second.anchor.prevAnchorHash, sha256Hex((await store.get((await store.list('anchors/'))[0]))!));
+  assert.equal((await svc.health()).anchors?.merkleRoot, second.anchor.merkleRoot);
+});
+
+test('a seal cut short between spool commit and chain head (kill -9) is repaired before the next seal', async () => {
+  const { svc, store, keys } = await service('f', { uploadWaitMs: 0 });
+  const cam = testCamera('cam-seal-f');
+  const spool = path.join(dir, 'f', 'spool');
+  const a = await svc.seal({ hit: testHit(cam.id, 1), camera: cam, frames: framesFor(jpegs, 1), models: MODELS });
+  await svc.flush();
+  const headAfterA = readFileSync(path.join(spool, 'chains', `${cam.id}.json`));
+  // Seal b with the uploader held off, then undo the two steps that follow the commit, as a
+  // worker killed right after renaming the bundle into pending/ would leave them.
+  // Hold the upload back so b stays in pending/ (the killed worker never uploaded it).
+  const origDrain = svc.uploader.drain.bind(svc.uploader);
+  svc.uploader.drain = async () => {};
+  const b = await svc.seal({ hit: testHit(cam.id, 2), camera: cam, frames: framesFor(jpegs, 2), models: MODELS });
+  assert.equal(b.spooled, true);
+  writeFileSync(path.join(spool, 'chains', `${cam.id}.json`), headAfterA);
+  rmSync(path.join(spool, 'index', `${b.bundleId}.json`));
+  svc.uploader.drain = origDrain;
+
+  // The retried hit finds its bundle; the next hit continues the chain after it.
+  const retry = await svc.seal({ hit: testHit(cam.id, 2), camera: cam, frames: framesFor(jpegs, 2), models: MODELS });
+  assert.equal(retry.bundleId, b.bundleId);
+  const c = await svc.seal({ hit: testHit(cam.id, 3), camera: cam, frames: framesFor(jpegs, 3), models: MODELS });
+  assert.equal(c.height, 2);
+  assert.equal(c.prevBundleHash, b.manifestSha256);
+  await svc.flush();
+  const report = await verifyCamera(store, keys, cam.id);
+  assert.deepEqual(report.problems, []);
+  assert.equal(report.bundles, 3);
+  assert.equal(a.height, 0);
 });

@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createEvidenceService, FsEvidenceStore, KeyRing, type SealedBundle } from '../../src/evidence/index.ts';
@@ -149,6 +149,17 @@ test('swapping two bundles\' places is reported as reordered', async () => {
   const out = cli(['all'], root);
   assert.equal(out.code, 1);
   assert.match(out.out, /reordered: stored as .* #1 .* but the manifest says .* #2/);
+});
+
+test('an edited anchor is rejected', async () => {
+  const root = copy('anchor');
+  const adir = path.join(root, 'anchors');
+  const file = writable(path.join(adir, readdirSync(adir)[0]));
+  const doc = JSON.parse(readFileSync(file, 'utf8'));
+  doc.anchor.heads[0].height = 99;
+  writeFileSync(file, JSON.stringify(doc));
+  const r = await verifyAll(new FsEvidenceStore(root), keys);
+  assert.deepEqual(kinds(r), ['anchor-invalid']);
 });
 
 test('a bundle signed by a key not in the keyring is reported', async () => {

@@ -8,11 +8,12 @@ export const SHARED_DATA = path.resolve(PROJECT_ROOT, '../shared/data');
 export const VTEST = path.join(SHARED_DATA, 'vtest.avi');
 export const VTEST_SIZE = { width: 768, height: 576 };
 
-/** One frame at `seconds`, scaled to width×height (default: native size). */
-export function decodeFrame(file: string, seconds: number, width: number, height: number): Promise<BgrImage> {
+/** One frame at `seconds`, scaled to width×height (or through `filter`, which must yield that size). */
+export function decodeFrame(file: string, seconds: number, width: number, height: number, filter?: string): Promise<BgrImage> {
   return new Promise((resolve, reject) => {
-    const args = ['-v', 'error', '-ss', String(seconds), '-i', file, '-frames:v', '1',
-      '-vf', `scale=${width}:${height}`, '-f', 'rawvideo', '-pix_fmt', 'bgr24', 'pipe:1'];
+    // No -ss for 0: on a still image ffmpeg then emits nothing.
+    const args = ['-v', 'error', ...(seconds > 0 ? ['-ss', String(seconds)] : []), '-i', file, '-frames:v', '1',
+      '-vf', filter ?? `scale=${width}:${height}`, '-f', 'rawvideo', '-pix_fmt', 'bgr24', 'pipe:1'];
     const p = spawn('ffmpeg', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const chunks: Buffer[] = [];
     let err = '';

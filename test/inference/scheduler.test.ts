@@ -55,3 +55,15 @@ test('stop() rejects waiting samples and refuses new ones', async () => {
   assert.ok(results.some((r) => r.status === 'rejected' && r.reason instanceof SchedulerStoppedError));
   await assert.rejects(s.submit('cam-2', frames[0]!, 1, 'yolox-nano'), SchedulerStoppedError);
 });
+
+test('the bound is per camera and model: face samples survive a burst of detector samples', async (t) => {
+  const s = new InferenceScheduler({ queueDepth: 1, load });
+  t.after(() => s.stop());
+  s.start();
+  const frames = await vtestFrames([10, 20, 30, 40]);
+  const face = s.submit('cam-3', frames[0]!, 1, 'yunet');
+  const dets = await Promise.allSettled(frames.map((f) => s.submit('cam-3', f, 1, 'yolox-nano')));
+  assert.deepEqual(dets.map((r) => r.status), ['fulfilled', 'rejected', 'rejected', 'fulfilled']);
+  assert.ok(Array.isArray(await face));
+  assert.equal(s.stats().cameras['cam-3']!.dropped, 2);
+});

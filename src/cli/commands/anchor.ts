@@ -1,6 +1,7 @@
 // huiyan anchor [--export DIR]: signs a Merkle root over every camera's chain head now, stores
 // it under anchors/ and (with --export or HUIYAN_EVIDENCE_ANCHORS) writes a copy for an
 // external timestamp service or ledger.
+import type { Command } from '../command.ts';
 import { createAnchor, exportAnchor } from '../../evidence/anchor.ts';
 import { evidenceEnv, openStore } from '../../evidence/config.ts';
 import { KeyRing } from '../../evidence/keys.ts';
@@ -18,4 +19,9 @@ export async function runAnchor(argv: string[]): Promise<number> {
   return 0;
 }
 
-export const anchorCommand = { name: 'anchor', summary: 'sign a Merkle root of all evidence chain heads (for an external ledger)', run: runAnchor };
+const command: Command = {
+  summary: 'sign a Merkle root of all evidence chain heads (for an external ledger)',
+  usage: 'huiyan anchor [--export DIR]',
+  run: runAnchor,
+};
+export default command;

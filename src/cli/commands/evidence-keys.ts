@@ -1,5 +1,6 @@
 // huiyan evidence-keys rotate|list: manages the Ed25519 keys that sign evidence. Rotation
 // makes a new active key; retired public keys stay so old bundles keep verifying.
+import type { Command } from '../command.ts';
 import { evidenceEnv } from '../../evidence/config.ts';
 import { KeyRing, rotateKey } from '../../evidence/keys.ts';
 
@@ -18,4 +19,9 @@ export async function runEvidenceKeys(argv: string[]): Promise<number> {
   return 2;
 }
 
-export const evidenceKeysCommand = { name: 'evidence-keys', summary: 'rotate or list evidence signing keys', run: runEvidenceKeys };
+const command: Command = {
+  summary: 'rotate or list evidence signing keys',
+  usage: 'huiyan evidence-keys rotate|list',
+  run: runEvidenceKeys,
+};
+export default command;

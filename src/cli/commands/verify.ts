@@ -1,6 +1,7 @@
 // huiyan verify <bundle|camera|all>: checks sealed evidence in the store (files, signatures,
 // per-camera hash chains, anchors). Exit 0 when everything checked is intact, 1 when anything
 // is broken (each problem printed with the bundle and what broke), 2 on usage errors.
+import type { Command } from '../command.ts';
 import { evidenceEnv, openStore } from '../../evidence/config.ts';
 import { KeyRing } from '../../evidence/keys.ts';
 import { findBundle, verifyAll, verifyBundle, verifyCamera, type Problem, type VerifyReport } from '../../evidence/verify.ts';
@@ -84,4 +85,9 @@ function describe(p: Problem): string {
   return `${who}${where} ${p.kind}: ${p.detail}`;
 }
 
-export const verifyCommand = { name: 'verify', summary: 'check sealed evidence: files, signatures, hash chains, anchors', run: runVerify };
+const command: Command = {
+  summary: 'check sealed evidence: files, signatures, hash chains, anchors',
+  usage: 'huiyan verify <bundleId|cameraId|all> [--json] [--store-dir DIR] [--keys DIR]',
+  run: runVerify,
+};
+export default command;
