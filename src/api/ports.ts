@@ -43,16 +43,21 @@ export interface CaseQuery {
   from?: number;
   to?: number;
   limit: number;
-  offset: number;
+  /** Opaque keyset cursor from the previous page's nextCursor. */
+  cursor?: string | null;
 }
 
 export interface Stats {
   byType: { key: string; count: number }[];
   byDistrict: { key: string; count: number }[];
   /** Hour of day 0..23 (server local time). */
+  /** Hour of day 0..23 in the bureau's time zone. */
   byHour: { key: string; count: number }[];
-  /** Officers' verdicts per type; precision = confirmed / (confirmed + rejected). */
-  verdicts: { key: string; confirmed: number; rejected: number }[];
+  /**
+   * Officers' verdicts per type: confirmed = true positives; rejected as not a violation or
+   * wrong type = false positives; duplicates and unusable images are excluded.
+   */
+  precision: { key: string; truePositives: number; falsePositives: number; excluded: number; precision: number | null }[];
 }
 
 export class TransitionError extends Error {
@@ -63,14 +68,14 @@ export class TransitionError extends Error {
 }
 
 export interface CasesPort {
-  list(q: CaseQuery): Promise<{ items: CaseView[]; total: number }>;
+  list(q: CaseQuery): Promise<{ items: CaseView[]; total: number; nextCursor: string | null }>;
   get(id: string): Promise<CaseView | null>;
   history(id: string): Promise<CaseEventView[]>;
   /** Throws TransitionError for a transition the lifecycle does not allow. */
   transition(id: string, to: CaseState, actor: string, reason?: RejectReason): Promise<CaseView>;
-  stats(q: Omit<CaseQuery, 'limit' | 'offset' | 'states'>): Promise<Stats>;
+  stats(q: Omit<CaseQuery, 'limit' | 'cursor' | 'states'>): Promise<Stats>;
   /** Appends to the hash-chained audit log (every evidence view goes here). */
-  audit(entry: { actor: string; action: string; caseId: string; detail?: Record<string, unknown> }): Promise<void>;
+  audit(entry: { actor: string; action: string; caseId: string; file?: string }): Promise<void>;
 }
 
 export interface EvidenceFile {

@@ -37,14 +37,15 @@ export const RegionFilter = z.object({
 export const CaseListQuery = RegionFilter.extend({
   state: z.enum(CASE_STATES).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
-  offset: z.coerce.number().int().min(0).default(0),
+  /** nextCursor of the previous page. */
+  cursor: z.string().regex(/^\d{1,12}$/).optional(),
 });
 
 export const CaseIdParams = z.object({ id: z.string().min(1).max(128) });
 export const RejectBody = z.object({ reason: z.enum(REJECT_REASONS), note: z.string().max(500).optional() });
 
 export const Paged = <T extends z.ZodType>(item: T) =>
-  z.object({ items: z.array(item), total: z.number().int(), limit: z.number().int(), offset: z.number().int() });
+  z.object({ items: z.array(item), total: z.number().int(), limit: z.number().int(), nextCursor: z.string().nullable() });
 
 /** Error responses every guarded route can give (documented in OpenAPI). */
 export const Errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody } as const;

@@ -13,7 +13,7 @@ export interface RegionRequest {
 }
 
 /** null when the request names a district, street or type outside the caller's scope. */
-export function scopedQuery(p: Principal, q: RegionRequest): Omit<CaseQuery, 'limit' | 'offset'> | null {
+export function scopedQuery(p: Principal, q: RegionRequest): Omit<CaseQuery, 'limit' | 'cursor'> | null {
   const districts = narrow(p.scope.districts, q.district);
   const streets = narrow(p.scope.streets, q.street);
   const categories = narrow(p.scope.categories, q.type);

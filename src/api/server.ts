@@ -7,13 +7,14 @@ import { RedisAlertBridge } from './alerts/redis-bridge.ts';
 import { UserStore } from './auth/users.ts';
 import { ConfigCameraDirectory } from './cameras/directory.ts';
 import { LiveViewManager } from './cameras/live.ts';
-import { API_MIGRATIONS, applySqlFolder, type Sql } from './db.ts';
+import type { CaseStore } from '../cases/index.ts';
+import { StoreCases } from './adapters/case-store.ts';
 import { ApiMetrics } from './metrics.ts';
-import type { CameraRuntime, CasesPort, EvidencePort, Gb28181Directory } from './ports.ts';
+import type { CameraRuntime, EvidencePort, Gb28181Directory } from './ports.ts';
 
 export interface ApiServerOptions {
-  sql: Sql;
-  cases: CasesPort;
+  /** Opened with openCaseStore({ migrations: [API_MIGRATION_DIR] }) so the API's tables exist. */
+  store: CaseStore;
   evidence: EvidencePort;
   streamsConfigDir: string;
   runtime?: CameraRuntime;
@@ -27,8 +28,6 @@ export interface ApiServerOptions {
   livePorts?: { first: number; last: number };
   cookieSecret: string;
   secureCookie?: boolean;
-  /** Skip when the caller ran the migrations itself (the cases runner with several folders). */
-  migrate?: boolean;
 }
 
 export interface ApiServer {
@@ -40,11 +39,10 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-export { API_MIGRATIONS };
+export { API_MIGRATION_DIR } from './db.ts';
 
 export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
-  if (o.migrate !== false) await applySqlFolder(o.sql, API_MIGRATIONS);
-  const users = new UserStore(o.sql);
+  const users = new UserStore(o.store.db);
   const cameras = new ConfigCameraDirectory(o.streamsConfigDir);
   await cameras.reload();
   const bus = new AlertBus();
@@ -54,11 +52,11 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
   live?.start();
   const metrics = new ApiMetrics(true);
   const checks: ApiDeps['checks'] = {
-    database: async () => (await o.sql.query('SELECT 1 AS ok')).length === 1,
+    database: async () => (await o.store.db.query('SELECT 1 AS ok')).length === 1,
     ...(bridge ? { redis: async () => bridge.health().connected } : {}),
   };
   const app = await buildApp({
-    users, cases: o.cases, evidence: o.evidence, cameras, runtime: o.runtime, gb: o.gb, live, bus, metrics,
+    users, cases: new StoreCases(o.store), evidence: o.evidence, cameras, runtime: o.runtime, gb: o.gb, live, bus, metrics,
     cookieSecret: o.cookieSecret, secureCookie: o.secureCookie, checks,
   });
   const host = o.host ?? '127.0.0.1';

@@ -57,7 +57,7 @@ async function select(id) {
     clip ? el('div', {}, el('h2', {}, t('clip')), el('video', { src: fileUrl(c.id, clip.name), controls: true, style: 'max-width:100%' })) : null,
     el('h2', {}, t('history')),
     el('table', { id: 'history' }, c.history.map((h) => el('tr', {},
-      el('td', {}, fmtTime(h.at)), el('td', {}, h.actor), el('td', {}, h.from ? t(`state_${h.from}`) : ''), el('td', {}, '→ ', t(`state_${h.to}`)),
+      el('td', {}, fmtTime(h.at)), el('td', {}, h.actor.replace(/^(user|apikey):\S+ /, '')), el('td', {}, h.from ? t(`state_${h.from}`) : ''), el('td', {}, '→ ', t(`state_${h.to}`)),
       el('td', {}, h.reason ? t(`reason_${h.reason}`) : '')))),
   );
 }

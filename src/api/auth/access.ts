@@ -52,6 +52,11 @@ export interface Principal {
   scope: Scope;
 }
 
+/** How the caller is named in the audit log and case history: stable id, then display name. */
+export function actorOf(p: Principal): string {
+  return `${p.kind}:${p.id} ${p.name}`;
+}
+
 export function can(p: Principal, action: Action): boolean {
   return MATRIX[action].includes(p.role);
 }

@@ -1,6 +1,7 @@
 // Hits and cases: filtered lists, one case with its history, and the officer's verdict.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { actorOf } from '../auth/access.ts';
 import { guard, who } from '../auth/plugin.ts';
 import type { AlertBus } from '../alerts/bus.ts';
 import type { ApiMetrics } from '../metrics.ts';
@@ -31,9 +32,9 @@ export const casesRoutes: FastifyPluginAsyncZod<CasesRouteOptions> = async (app,
         const base = scopedQuery(p, req.query);
         if (!base) return outOfScope(reply, p);
         const states = req.query.state ? [req.query.state] : defaultStates;
-        const { limit, offset } = req.query;
-        const page = await cases.list({ ...base, states, limit, offset });
-        return { ...page, limit, offset };
+        const { limit, cursor } = req.query;
+        const page = await cases.list({ ...base, states, limit, cursor });
+        return { ...page, limit };
       },
     );
   listRoute('/api/cases', 'Cases, newest first, filtered by district, street, type, state and time');
@@ -81,7 +82,7 @@ export const casesRoutes: FastifyPluginAsyncZod<CasesRouteOptions> = async (app,
     async (req) => {
       const p = who(req);
       const c = visibleCase(p, await cases.get(req.params.id), req.params.id);
-      return verdict(c.id, p.name, 'confirmed');
+      return verdict(c.id, actorOf(p), 'confirmed');
     },
   );
 
@@ -94,7 +95,7 @@ export const casesRoutes: FastifyPluginAsyncZod<CasesRouteOptions> = async (app,
     async (req) => {
       const p = who(req);
       const c = visibleCase(p, await cases.get(req.params.id), req.params.id);
-      return verdict(c.id, p.name, 'rejected', req.body.reason);
+      return verdict(c.id, actorOf(p), 'rejected', req.body.reason);
     },
   );
 };

@@ -2,6 +2,7 @@
 // legal roles only) and verification of the sealed bundle.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { actorOf } from '../auth/access.ts';
 import { guard, who } from '../auth/plugin.ts';
 import { NotFound } from '../errors.ts';
 import type { ApiMetrics } from '../metrics.ts';
@@ -58,7 +59,7 @@ export const evidenceRoutes: FastifyPluginAsyncZod<EvidenceRouteOptions> = async
       const p = who(req);
       const { c, bundleId } = await bundleOf(req);
       const { meta, data } = await fetchFile(bundleId, req.query.name);
-      await cases.audit({ actor: p.name, action: 'evidence.view', caseId: c.id, detail: { bundleId, file: meta.name, principal: p.id } });
+      await cases.audit({ actor: actorOf(p), action: 'evidence.view', caseId: c.id, file: meta.name });
       opts.metrics.evidenceViews.inc({ action: 'view' });
       reply.header('cache-control', 'private, no-store');
       if (meta.contentType.startsWith('image/')) return reply.type('image/jpeg').send(await watermark(data, p.name));
@@ -73,7 +74,7 @@ export const evidenceRoutes: FastifyPluginAsyncZod<EvidenceRouteOptions> = async
       const p = who(req);
       const { c, bundleId } = await bundleOf(req);
       const { meta, data } = await fetchFile(bundleId, req.query.name);
-      await cases.audit({ actor: p.name, action: 'evidence.download', caseId: c.id, detail: { bundleId, file: meta.name, principal: p.id } });
+      await cases.audit({ actor: actorOf(p), action: 'evidence.download', caseId: c.id, file: meta.name });
       opts.metrics.evidenceViews.inc({ action: 'download' });
       return reply
         .header('content-disposition', `attachment; filename="${bundleId}-${meta.name.replaceAll('/', '_')}"`)
@@ -90,7 +91,7 @@ export const evidenceRoutes: FastifyPluginAsyncZod<EvidenceRouteOptions> = async
       const p = who(req);
       const { c, bundleId } = await bundleOf(req);
       const r = await evidence.verify(bundleId);
-      await cases.audit({ actor: p.name, action: 'evidence.verify', caseId: c.id, detail: { bundleId, ok: r.ok } });
+      await cases.audit({ actor: actorOf(p), action: 'evidence.verify', caseId: c.id });
       return { bundleId, ...r };
     },
   );

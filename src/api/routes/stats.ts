@@ -13,7 +13,7 @@ const StatsBody = z.object({
   byDistrict: z.array(Count),
   byHour: z.array(Count),
   precision: z.array(
-    z.object({ key: z.string(), confirmed: z.number(), rejected: z.number(), precision: z.number().nullable() }),
+    z.object({ key: z.string(), truePositives: z.number(), falsePositives: z.number(), excluded: z.number(), precision: z.number().nullable() }),
   ),
 });
 
@@ -25,16 +25,7 @@ export const statsRoutes: FastifyPluginAsyncZod<{ cases: CasesPort }> = async (a
       const p = who(req);
       const q = scopedQuery(p, req.query);
       if (!q) return outOfScope(reply, p);
-      const s = await opts.cases.stats(q);
-      return {
-        byType: s.byType,
-        byDistrict: s.byDistrict,
-        byHour: s.byHour,
-        precision: s.verdicts.map((v) => ({
-          ...v,
-          precision: v.confirmed + v.rejected ? v.confirmed / (v.confirmed + v.rejected) : null,
-        })),
-      };
+      return opts.cases.stats(q);
     },
   );
 };

@@ -5,18 +5,20 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../../src/api/app.ts';
 import { AlertBus, type AlertT } from '../../../src/api/alerts/bus.ts';
 import { UserStore } from '../../../src/api/auth/users.ts';
 import type { Role, Scope } from '../../../src/api/auth/access.ts';
 import { ConfigCameraDirectory } from '../../../src/api/cameras/directory.ts';
-import { API_MIGRATIONS, applySqlFolder, type Sql } from '../../../src/api/db.ts';
+import { API_MIGRATION_DIR, type Sql } from '../../../src/api/db.ts';
 import { ApiMetrics } from '../../../src/api/metrics.ts';
 import type { RuleTypeT } from '../../../src/config/schema.ts';
 import { PROJECT_ROOT } from '../../../src/inference/manifest.ts';
-import { InterimCases } from './interim-cases.ts';
+import { caseView, StoreCases } from '../../../src/api/adapters/case-store.ts';
+import type { HitEventT } from '../../../src/analytics/hit.ts';
+import { openCaseStore, type CaseStore } from '../../../src/cases/index.ts';
+import { PG_URL, createSchema, freshSchemaName } from '../../cases/stores.ts';
 import { StoreEvidence } from '../../../src/api/adapters/evidence-store.ts';
 import { createEvidenceService, FsEvidenceStore, KeyRing, type EvidenceService } from '../../../src/evidence/index.ts';
 import { Camera } from '../../../src/config/schema.ts';
@@ -78,7 +80,9 @@ export interface Harness {
   app: FastifyInstance;
   url: string;
   sql: Sql;
-  cases: InterimCases;
+  /** The cases stage's store (real PostgreSQL schema). */
+  store: CaseStore;
+  cases: StoreCases;
   evidence: StoreEvidence;
   sealer: EvidenceService;
   /** Root folder of the filesystem evidence store. */
@@ -105,43 +109,43 @@ const CAMERAS = parseStreamsYaml(STREAMS_YAML, 'test').cameras;
 
 /**
  * Seals a real evidence bundle (vtest frames, two person boxes) through the evidence service,
- * records the case and announces it, like the case worker does.
+ * creates the case in the case store and announces it, like the case worker does.
  */
-export const interimAlertSource: AlertSource = async (h, at) => {
+export const storeAlertSource: AlertSource = async (h, at) => {
   const camera = Camera.parse(CAMERAS.find((c) => c.id === at.cameraId));
   const now = Date.now();
   const hitId = `hit-${randomUUID()}`;
-  const sealed = await h.sealer.seal({
-    hit: {
-      hitId, event: 'opened', seq: 0, cameraId: at.cameraId, zoneId: 'sidewalk', rule: at.category,
+  const hit = {
+      hitId, event: 'opened' as const, seq: 0, cameraId: at.cameraId, zoneId: 'sidewalk', rule: at.category,
       startedAt: now - 60_000, at: now, score: 0.81,
       detections: [
         { box: [300, 250, 380, 500], score: 0.81, classId: 0, className: 'person', label: 'person', modelId: 'yolox-nano' },
         { box: [450, 280, 520, 510], score: 0.66, classId: 0, className: 'person', label: 'person', modelId: 'yolox-nano' },
       ],
       thresholds: { dwellSeconds: 60, minScore: 0.35 }, attributes: {},
-    },
+  } satisfies HitEventT;
+  const sealed = await h.sealer.seal({
+    hit,
     camera,
     frames: h.frames.map((jpeg, i) => ({ role: (['before', 'at', 'after'] as const)[i], capturedAt: now + (i - 1) * 1000, jpeg })),
     models: [{ id: 'yolox-nano', sha256: '695e750a5d5754bb5a8d5325643b59282191a7e7a564e435a415fd3c578eab14' }],
   });
-  const c = h.cases.create({ hitId, cameraId: at.cameraId, zoneId: 'sidewalk', district: at.district, street: at.street, category: at.category, score: 0.81, bundleId: sealed.bundleId });
+  const { case: rec } = await h.store.createFromHit({
+    hit: { ...hit, detections: [] },
+    location: { district: at.district, street: at.street },
+    evidence: { bundleId: sealed.bundleId, storageKey: sealed.storageKey, manifestSha256: sealed.manifestSha256 },
+  });
+  const c = caseView(rec);
   const alert: AlertT = { caseId: c.id, hitId: c.hitId, cameraId: c.cameraId, district: c.district, street: c.street, category: c.category, state: c.state, score: c.score, at: Date.now() };
   h.bus.publish(alert);
   return { caseId: c.id };
 };
 
 export async function startHarness(port: number, opts: { loginMax?: number; alertSource?: AlertSource } = {}): Promise<Harness> {
-  const schema = `api_t_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test' });
-  await admin.connect();
-  await admin.query(`CREATE SCHEMA ${schema}`);
-  const pool = new pg.Pool({ host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test', max: 4, options: `-c search_path=${schema}` });
-  const sql: Sql = {
-    query: async (text, params) => (await pool.query(text, params as unknown[])).rows,
-    exec: async (text) => void (await pool.query(text)),
-  };
-  await applySqlFolder(sql, API_MIGRATIONS);
+  const schema = freshSchemaName('api');
+  const dropSchema = await createSchema(schema);
+  const store = await openCaseStore({ url: PG_URL, schema, migrations: [API_MIGRATION_DIR] });
+  const sql: Sql = store.db;
   const users = new UserStore(sql);
   for (const u of USERS) await users.createUser({ ...u, password: PASSWORD });
 
@@ -150,13 +154,13 @@ export async function startHarness(port: number, opts: { loginMax?: number; aler
   const cameras = new ConfigCameraDirectory(configDir);
   await cameras.reload();
 
-  const cases = new InterimCases();
+  const cases = new StoreCases(store);
   const storeDir = path.join(configDir, 'evidence');
-  const store = new FsEvidenceStore(storeDir);
+  const evStore = new FsEvidenceStore(storeDir);
   const keys = await KeyRing.loadOrCreate(path.join(configDir, 'keys'));
-  const sealer = createEvidenceService({ store, keys, spoolDir: path.join(configDir, 'spool') });
+  const sealer = createEvidenceService({ store: evStore, keys, spoolDir: path.join(configDir, 'spool') });
   await sealer.init();
-  const evidence = new StoreEvidence(store, keys);
+  const evidence = new StoreEvidence(evStore, keys);
   const bus = new AlertBus();
   const metrics = new ApiMetrics();
   const app = await buildApp({
@@ -177,6 +181,7 @@ export async function startHarness(port: number, opts: { loginMax?: number; aler
     app,
     url,
     sql,
+    store,
     cases,
     evidence,
     sealer,
@@ -184,7 +189,7 @@ export async function startHarness(port: number, opts: { loginMax?: number; aler
     bus,
     configDir,
     frames: vtestFrames(),
-    raiseAlert: opts.alertSource ?? interimAlertSource,
+    raiseAlert: opts.alertSource ?? storeAlertSource,
     async login(username) {
       const r = await fetch(`${url}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password: PASSWORD }) });
       if (r.status !== 200) throw new Error(`login ${username}: ${r.status}`);
@@ -193,9 +198,8 @@ export async function startHarness(port: number, opts: { loginMax?: number; aler
     async close() {
       await app.close();
       await sealer.stop();
-      await pool.end();
-      await admin.query(`DROP SCHEMA ${schema} CASCADE`);
-      await admin.end();
+      await store.close();
+      await dropSchema();
       rmSync(configDir, { recursive: true, force: true });
     },
   };
