@@ -31,6 +31,9 @@ export interface ChannelInfo {
 
 const MAX_ITEMS = 4096;
 
+/** A well-formed XML document that is not the MANSCDP we understand. */
+export class ManscdpError extends Error {}
+
 export function decodeBody(body: Buffer): string {
   const head = body.subarray(0, 100).toString('latin1');
   const declared = /encoding\s*=\s*["']([A-Za-z0-9_-]+)["']/i.exec(head)?.[1]?.toLowerCase();
@@ -51,11 +54,11 @@ function leafFields(el: XmlElement): Record<string, string> {
 /** Parses a MANSCDP body; throws on anything that is not a well-formed MANSCDP document. */
 export function parseManscdp(body: Buffer): ManscdpMessage {
   const doc = parseXml(decodeBody(body));
-  if (!['Notify', 'Query', 'Response', 'Control'].includes(doc.name)) throw new Error(`unknown MANSCDP root <${doc.name}>`);
+  if (!['Notify', 'Query', 'Response', 'Control'].includes(doc.name)) throw new ManscdpError(`unknown MANSCDP root <${doc.name}>`);
   const cmdType = childText(doc, 'CmdType');
   const deviceId = childText(doc, 'DeviceID');
   const sn = Number(childText(doc, 'SN') ?? 'NaN');
-  if (!cmdType || !deviceId || !Number.isInteger(sn)) throw new Error('MANSCDP without CmdType, SN or DeviceID');
+  if (!cmdType || !deviceId || !Number.isInteger(sn)) throw new ManscdpError('MANSCDP without CmdType, SN or DeviceID');
   const list = child(doc, 'DeviceList');
   const items = list ? list.children.filter((c) => c.name.toLowerCase() === 'item').slice(0, MAX_ITEMS).map(leafFields) : [];
   return { root: doc.name as ManscdpRoot, cmdType, sn, deviceId, fields: leafFields(doc), items };

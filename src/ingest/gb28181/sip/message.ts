@@ -73,6 +73,7 @@ export function parseSipMessage(buf: Buffer, datagram = true): SipMessage {
   const head = buf.toString('utf8', 0, end);
   const lines = head.split('\r\n');
   const startLine = lines[0];
+  if (/[\r\n\0]/.test(startLine)) throw new SipParseError('bare CR, LF or NUL in start line');
   const headers = parseHeaderLines(lines.slice(1));
   const bodyStart = end + 4;
   const cl = headerValue(headers, 'content-length');
@@ -108,6 +109,8 @@ function parseHeaderLines(lines: string[]): Header[] {
   const out: Header[] = [];
   for (const line of lines) {
     if (line === '') throw new SipParseError('empty header line');
+    // A bare CR or LF inside a line would smuggle a header when we write the value back out.
+    if (/[\r\n\0]/.test(line)) throw new SipParseError('bare CR, LF or NUL in header');
     if (line[0] === ' ' || line[0] === '\t') {
       // Header folding (LWS continuation): joins the previous header's value.
       const last = out[out.length - 1];
