@@ -104,6 +104,38 @@ for (const transport of ['udp', 'tcp-passive', 'tcp-active'] as const) {
   });
 }
 
+test('reordered and duplicated UDP packets are put back in order and still decode to vtest', async () => {
+  sim.disorder = true;
+  const src = env.svc.createSource(camera('udp'));
+  src.start();
+  try {
+    const frames = await take(src, 3);
+    assert.equal(frames.length, 3);
+    for (const f of frames) assert.ok(closestVtest(f) < 12, `frame ${f.seq} off by ${closestVtest(f).toFixed(1)}`);
+    const ro = src.playStats().rtp!.reorder;
+    assert.ok(ro.reordered > 0, JSON.stringify(ro));
+    assert.ok(ro.duplicate > 0, JSON.stringify(ro));
+  } finally {
+    sim.disorder = false;
+    await src.stop();
+  }
+});
+
+test('RTP with an SSRC other than the negotiated one is dropped, and the play is retried', async () => {
+  sim.wrongSsrc = true;
+  const invitesBefore = sim.counters.invites;
+  const src = env.svc.createSource(camera('udp'));
+  src.start();
+  try {
+    await until('foreign SSRC packets counted', () => (src.playStats().rtp?.wrongSsrc ?? 0) > 20, 30_000);
+    await until('re-INVITE after the receive timeout', () => sim.counters.invites >= invitesBefore + 2, 30_000);
+    assert.equal(src.health().framesTotal, 0);
+  } finally {
+    sim.wrongSsrc = false;
+    await src.stop();
+  }
+});
+
 test('killing the device media makes the server BYE and re-INVITE after the receive timeout', async () => {
   const src = env.svc.createSource(camera('udp'));
   const invitesBefore = sim.counters.invites;

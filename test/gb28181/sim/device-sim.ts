@@ -48,6 +48,9 @@ export class DeviceSimulator extends EventEmitter<{ invite: [sdp: string]; bye: 
   private keepTimer?: NodeJS.Timeout;
   private plays = new Map<string, Play>();
   mediaEnabled = true;
+  /** Faults for new plays: reorder/duplicate RTP; send an SSRC other than the one answered. */
+  disorder = false;
+  wrongSsrc = false;
   readonly counters = { invites: 0, byes: 0, acks: 0, catalogQueries: 0, keepalives: 0, packets: 0 };
 
   constructor(readonly o: SimOptions) {
@@ -208,7 +211,7 @@ export class DeviceSimulator extends EventEmitter<{ invite: [sdp: string]; bye: 
     this.plays.set(callId, play);
     this.pendingSdp.set(callId, sdp);
     if (tcp && sdp.setup === 'active') {
-      play.sender = new RtpSender('tcp-active', ssrcNumber(ssrc), '', 0);
+      play.sender = new RtpSender('tcp-active', ssrcNumber(ssrc) + (this.wrongSsrc ? 1 : 0), '', 0);
       await play.sender.listen(mediaPort);
     }
     const answer = [
@@ -223,10 +226,11 @@ export class DeviceSimulator extends EventEmitter<{ invite: [sdp: string]; bye: 
     const sdp = this.pendingSdp.get(p.callId);
     this.pendingSdp.delete(p.callId);
     if (!sdp || p.source) return;
-    const ssrc = ssrcNumber(sdp.ssrc ?? '0100000001');
+    const ssrc = ssrcNumber(sdp.ssrc ?? '0100000001') + (this.wrongSsrc ? 1 : 0);
     const transport: SenderTransport = !sdp.proto?.startsWith('TCP') ? 'udp' : sdp.setup === 'active' ? 'tcp-active' : 'tcp-passive';
     const sender = p.sender ?? new RtpSender(transport, ssrc, sdp.ip ?? '127.0.0.1', sdp.port ?? 0);
     p.sender = sender;
+    sender.disorder = this.disorder;
     p.source = new PsSource({ onPack: (pack) => (sender.sendPack(pack), this.counters.packets++) });
     sender.open().then(() => p.source?.start(), () => undefined);
   }

@@ -14,6 +14,9 @@ export class RtpSender {
   private conn?: net.Socket;
   private server?: net.Server;
   packets = 0;
+  /** Network faults on command: swap neighbours (every 5th packet arrives late), duplicate every 50th. */
+  disorder = false;
+  private held?: Buffer;
 
   constructor(
     private readonly transport: SenderTransport,
@@ -59,9 +62,22 @@ export class RtpSender {
       const pkt = buildRtp({ marker: off + MAX_PAYLOAD >= pack.length, payloadType: 96, seq: this.seq, timestamp: ts, ssrc: this.ssrc }, payload);
       this.seq = (this.seq + 1) & 0xffff;
       this.packets++;
-      if (this.udp) this.udp.send(pkt, this.port, this.ip);
-      else if (this.conn && !this.conn.destroyed) this.conn.write(frame4571(pkt));
+      if (!this.disorder) {
+        this.write(pkt);
+      } else if (this.packets % 5 === 0 && !this.held) {
+        this.held = pkt;
+      } else {
+        this.write(pkt);
+        if (this.packets % 50 === 3) this.write(pkt);
+        if (this.held) this.write(this.held);
+        this.held = undefined;
+      }
     }
+  }
+
+  private write(pkt: Buffer): void {
+    if (this.udp) this.udp.send(pkt, this.port, this.ip);
+    else if (this.conn && !this.conn.destroyed) this.conn.write(frame4571(pkt));
   }
 
   close(): void {

@@ -19,6 +19,8 @@ export function seqDiff(a: number, b: number): number {
 export class ReorderBuffer {
   private expected?: number;
   private pending = new Map<number, { pkt: RtpPacket; at: number }>();
+  /** Which of the last 32768 sequence numbers were released, to tell duplicates from late packets. */
+  private released = new Uint8Array(65536);
   readonly stats: ReorderStats = { released: 0, lost: 0, late: 0, duplicate: 0, reordered: 0, resets: 0 };
 
   constructor(
@@ -34,9 +36,11 @@ export class ReorderBuffer {
       // Far outside any plausible window: the sender restarted its sequence. Start over.
       this.releaseAll();
       this.stats.resets++;
+      this.released.fill(0);
       this.expected = pkt.seq;
     } else if (d < 0) {
-      this.stats.late++;
+      if (this.released[pkt.seq]) this.stats.duplicate++;
+      else this.stats.late++;
       return;
     }
     if (this.pending.has(pkt.seq)) {
@@ -68,6 +72,8 @@ export class ReorderBuffer {
       const e = this.pending.get(this.expected!);
       if (!e) return;
       this.pending.delete(this.expected!);
+      this.released[this.expected!] = 1;
+      this.released[(this.expected! + 0x8000) & 0xffff] = 0;
       this.expected = (this.expected! + 1) & 0xffff;
       this.stats.released++;
       this.emit(e.pkt);
