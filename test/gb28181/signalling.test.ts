@@ -3,6 +3,8 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
+import dgram from 'node:dgram';
+import net from 'node:net';
 import { getHeader } from '../../src/ingest/gb28181/sip/message.ts';
 import { CHANNELS, DEVICE_ID, startService, startSim, until } from './helpers.ts';
 import type { DeviceSimulator } from './sim/device-sim.ts';
@@ -103,4 +105,30 @@ test('registration attempts beyond the rate limit get 503', async () => {
     await sim.close();
     await limited.close();
   }
+});
+
+test('garbage datagrams and an endless TCP header are refused; the server keeps serving', async () => {
+  let malformed = 0;
+  const count = () => malformed++;
+  env.svc.server.on('malformed', count);
+  const sock = dgram.createSocket('udp4');
+  for (let i = 0; i < 2000; i++) {
+    const junk = Buffer.from(`REGISTER sip:x SIP/2.0\r\nVia: ${'A'.repeat(i % 300)}\r\nContent-Length: ${i}\r\n\r\n`);
+    sock.send(i % 2 ? junk : junk.subarray(0, i % junk.length), PORT, '127.0.0.1');
+    if (i % 50 === 49) await new Promise((r) => setTimeout(r, 2));
+  }
+  const tcp = net.connect({ host: '127.0.0.1', port: PORT });
+  const closed = new Promise<void>((r) => tcp.on('close', () => r()));
+  tcp.on('error', () => undefined);
+  await new Promise<void>((r) => tcp.once('connect', () => r()));
+  // 32 KiB of header that never ends: the framer's 16 KiB header limit must cut the connection.
+  for (let i = 0; i < 32 && !tcp.destroyed; i++) tcp.write(`X-Pad-${i}: ${'b'.repeat(1000)}\r\n`);
+  await closed;
+  // Loopback may drop some of the burst; most must have been seen and refused.
+  await until('malformed datagrams counted', () => malformed >= 500);
+  sock.close();
+  env.svc.server.off('malformed', count);
+  const sim = await startSim({ localPort: 15075, serverPort: PORT });
+  sims.push(sim);
+  assert.deepEqual((await sim.register()).statuses, [401, 200]);
 });

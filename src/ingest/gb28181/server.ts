@@ -2,7 +2,7 @@
 // Catalog / DeviceInfo queries, and the SIP half of live play (INVITE / ACK / BYE).
 import { EventEmitter } from 'node:events';
 import { type Gb28181ConfigT, realmOf } from './config.ts';
-import { type SipMessage, type SipRequest, type SipResponse, getHeader, makeResponse, parseNameAddr } from './sip/message.ts';
+import { type SipMessage, type SipRequest, type SipResponse, getHeader, makeResponse, parseCSeq, parseNameAddr } from './sip/message.ts';
 import { type Remote, SipTransport } from './sip/transport.ts';
 import { ClientTransactions, ResponseCache } from './sip/transactions.ts';
 import { type DialogIds, type LocalIdentity, buildRequest, newDialog } from './sip/uac.ts';
@@ -37,6 +37,8 @@ export class Gb28181Server extends EventEmitter<ServerEvents> {
   private readonly responses = new ResponseCache();
   private readonly devices = new Map<string, DeviceRecord>();
   private readonly catalogWaits = new Map<number, CatalogWait>();
+  /** Confirmed INVITE dialogs by Call-ID, to ACK a retransmitted 200 OK (our ACK was lost). */
+  private readonly dialogs = new Map<string, DialogIds>();
   private sn = Math.floor(Math.random() * 10_000);
   private monitor?: NodeJS.Timeout;
   readonly me: LocalIdentity;
@@ -80,7 +82,7 @@ export class Gb28181Server extends EventEmitter<ServerEvents> {
 
   private onMessage(msg: SipMessage, remote: Remote): void {
     if (msg.kind === 'response') {
-      this.transactions.onResponse(msg);
+      if (!this.transactions.onResponse(msg)) this.reAck(msg);
       return;
     }
     const cached = this.responses.get(msg);
@@ -102,6 +104,7 @@ export class Gb28181Server extends EventEmitter<ServerEvents> {
       case 'MESSAGE':
         return this.onMessageRequest(req, remote);
       case 'BYE':
+        this.dialogs.delete(getHeader(req, 'call-id') ?? '');
         this.emit('bye', getHeader(req, 'call-id') ?? '');
         return makeResponse(req, 200, 'OK');
       case 'ACK':
@@ -257,10 +260,19 @@ export class Gb28181Server extends EventEmitter<ServerEvents> {
     d.toTag = parseNameAddr(getHeader(res, 'to') ?? '')?.params.get('tag');
     // ACK for a 2xx is its own transaction: new branch, same CSeq number.
     this.transport.send(buildRequest(this.me, d, 'ACK', { cseq: d.cseq }), d.remote);
+    if (this.dialogs.size < 4096) this.dialogs.set(d.callId, d);
     return { dialog: d, answer: res };
   }
 
+  private reAck(res: SipResponse): void {
+    const cseq = parseCSeq(getHeader(res, 'cseq'));
+    const d = this.dialogs.get(getHeader(res, 'call-id') ?? '');
+    if (!d || !cseq || cseq.method !== 'INVITE' || res.status < 200 || res.status >= 300) return;
+    this.transport.send(buildRequest(this.me, d, 'ACK', { cseq: cseq.seq }), d.remote);
+  }
+
   async bye(d: DialogIds): Promise<void> {
+    this.dialogs.delete(d.callId);
     d.cseq += 1;
     const res = await this.transactions.request(buildRequest(this.me, d, 'BYE'), d.remote);
     if (res.status >= 300) this.log.warn('BYE answered', { status: res.status });

@@ -29,6 +29,8 @@ export interface SimOptions {
   channels: Array<{ id: string; name: string }>;
   /** Local port announced for tcp-active media (the platform connects to it). */
   tcpActivePort?: number;
+  /** Address we bind and announce (Via, Contact, SDP); default 127.0.0.1. */
+  localIp?: string;
 }
 
 interface Play {
@@ -57,10 +59,14 @@ export class DeviceSimulator extends EventEmitter<{ invite: [sdp: string]; bye: 
     super();
   }
 
+  private get ip(): string {
+    return this.o.localIp ?? '127.0.0.1';
+  }
+
   async open(): Promise<void> {
     if (this.o.sipTransport === 'udp') {
       const s = dgram.createSocket('udp4');
-      await new Promise<void>((r) => s.bind(this.o.localPort, '127.0.0.1', () => r()));
+      await new Promise<void>((r) => s.bind(this.o.localPort, this.ip, () => r()));
       s.on('message', (b) => this.onBytes(b, true));
       this.udp = s;
     } else {
@@ -83,13 +89,13 @@ export class DeviceSimulator extends EventEmitter<{ invite: [sdp: string]; bye: 
     const branch = newBranch();
     const t = this.o.sipTransport.toUpperCase();
     const headers: Header[] = [
-      ['via', `SIP/2.0/${t} 127.0.0.1:${this.o.localPort};rport;branch=${branch}`],
+      ['via', `SIP/2.0/${t} ${this.ip}:${this.o.localPort};rport;branch=${branch}`],
       ['from', `<sip:${this.o.deviceId}@${this.o.domain}>;tag=${this.fromTag}`],
       ['to', method === 'REGISTER' ? `<sip:${this.o.deviceId}@${this.o.domain}>` : `<sip:${this.o.serverId}@${this.o.domain}>`],
       ['call-id', callId],
       ['cseq', `${this.cseq++} ${method}`],
       ['max-forwards', '70'],
-      ['contact', `<sip:${this.o.deviceId}@127.0.0.1:${this.o.localPort}>`],
+      ['contact', `<sip:${this.o.deviceId}@${this.ip}:${this.o.localPort}>`],
       ...extra,
     ];
     if (contentType) headers.push(['content-type', contentType]);
@@ -212,14 +218,14 @@ export class DeviceSimulator extends EventEmitter<{ invite: [sdp: string]; bye: 
     this.pendingSdp.set(callId, sdp);
     if (tcp && sdp.setup === 'active') {
       play.sender = new RtpSender('tcp-active', ssrcNumber(ssrc) + (this.wrongSsrc ? 1 : 0), '', 0);
-      await play.sender.listen(mediaPort);
+      await play.sender.listen(mediaPort, this.ip);
     }
     const answer = [
-      'v=0', `o=${channel} 0 0 IN IP4 127.0.0.1`, 's=Play', 'c=IN IP4 127.0.0.1', 't=0 0',
+      'v=0', `o=${channel} 0 0 IN IP4 ${this.ip}`, 's=Play', `c=IN IP4 ${this.ip}`, 't=0 0',
       `m=video ${mediaPort} ${tcp ? 'TCP/RTP/AVP' : 'RTP/AVP'} 96`, 'a=sendonly', 'a=rtpmap:96 PS/90000',
       ...(tcp ? [`a=setup:${sdp.setup === 'active' ? 'passive' : 'active'}`, 'a=connection:new'] : []), `y=${ssrc}`, 'f=',
     ].join('\r\n') + '\r\n';
-    this.send(makeResponse(req, 200, 'OK', [['content-type', 'APPLICATION/SDP'], ['contact', `<sip:${channel}@127.0.0.1:${this.o.localPort}>`]], Buffer.from(answer)));
+    this.send(makeResponse(req, 200, 'OK', [['content-type', 'APPLICATION/SDP'], ['contact', `<sip:${channel}@${this.ip}:${this.o.localPort}>`]], Buffer.from(answer)));
   }
 
   private startMedia(p: Play): void {

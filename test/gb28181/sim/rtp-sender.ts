@@ -26,7 +26,7 @@ export class RtpSender {
   ) {}
 
   /** For tcp-active: listen on `localPort` and wait for the platform to connect. */
-  async listen(localPort: number): Promise<number> {
+  async listen(localPort: number, host = '127.0.0.1'): Promise<number> {
     const srv = net.createServer((c) => {
       this.conn?.destroy();
       this.conn = c;
@@ -34,7 +34,7 @@ export class RtpSender {
     });
     await new Promise<void>((res, rej) => {
       srv.once('error', rej);
-      srv.listen(localPort, '127.0.0.1', () => res());
+      srv.listen(localPort, host, () => res());
     });
     this.server = srv;
     return (srv.address() as net.AddressInfo).port;
