@@ -7,7 +7,8 @@ import { type Remote, SipTransport } from './sip/transport.ts';
 import { ClientTransactions, ResponseCache } from './sip/transactions.ts';
 import { type DialogIds, type LocalIdentity, buildRequest, newDialog } from './sip/uac.ts';
 import { Registrar } from './registrar.ts';
-import { type ChannelInfo, MANSCDP_CONTENT_TYPE, type ManscdpMessage, buildQuery, channelFromItem, parseManscdp } from './manscdp.ts';
+import { type ChannelInfo, MANSCDP_CONTENT_TYPE, type ManscdpMessage, buildQuery, parseManscdp } from './manscdp.ts';
+import { CatalogCollector, MAX_CHANNELS } from './catalog.ts';
 import type { DeviceRecord, DeviceStore } from './store.ts';
 import { type Logger, createLogger } from '../../util/log.ts';
 
@@ -20,15 +21,6 @@ export interface ServerEvents {
   malformed: [reason: string, remote: Remote];
 }
 
-interface CatalogWait {
-  deviceId: string;
-  items: Map<string, ChannelInfo>;
-  sum?: number;
-  resolve(ch: ChannelInfo[]): void;
-  timer: NodeJS.Timeout;
-}
-
-const MAX_CHANNELS = 4096;
 
 export class Gb28181Server extends EventEmitter<ServerEvents> {
   readonly transport: SipTransport;
@@ -36,7 +28,7 @@ export class Gb28181Server extends EventEmitter<ServerEvents> {
   private readonly registrar: Registrar;
   private readonly responses = new ResponseCache();
   private readonly devices = new Map<string, DeviceRecord>();
-  private readonly catalogWaits = new Map<number, CatalogWait>();
+  private readonly catalog: CatalogCollector;
   /** Confirmed INVITE dialogs by Call-ID, to ACK a retransmitted 200 OK (our ACK was lost). */
   private readonly dialogs = new Map<string, DialogIds>();
   private sn = Math.floor(Math.random() * 10_000);
@@ -50,6 +42,7 @@ export class Gb28181Server extends EventEmitter<ServerEvents> {
     this.transport = new SipTransport({ host: cfg.listenHost, port: cfg.sipPort, udp: cfg.udp, tcp: cfg.tcp });
     this.transactions = new ClientTransactions(this.transport, cfg.transactionTimeoutSeconds * 1000);
     this.registrar = new Registrar(cfg);
+    this.catalog = new CatalogCollector(cfg.transactionTimeoutSeconds * 2000, (id, channels, merge) => this.applyChannels(id, channels, merge));
     this.me = { sipId: cfg.sipId, domain: realmOf(cfg), host: cfg.mediaIp, port: cfg.sipPort };
   }
 
@@ -65,8 +58,7 @@ export class Gb28181Server extends EventEmitter<ServerEvents> {
 
   async stop(): Promise<void> {
     if (this.monitor) clearInterval(this.monitor);
-    for (const w of this.catalogWaits.values()) clearTimeout(w.timer);
-    this.catalogWaits.clear();
+    this.catalog.clear();
     this.transactions.cancelAll();
     await this.transport.stop();
     await this.store.flush();
@@ -170,7 +162,7 @@ export class Gb28181Server extends EventEmitter<ServerEvents> {
       dev.lastKeepaliveAt = Date.now();
       void this.store.put(dev);
     } else if (m.cmdType === 'Catalog' && m.root === 'Response') {
-      this.onCatalogResponse(dev, m);
+      this.catalog.onResponse(dev.deviceId, m);
     } else if (m.cmdType === 'DeviceInfo' && m.root === 'Response') {
       const f = m.fields;
       dev.info = { name: f.DeviceName, manufacturer: f.Manufacturer, model: f.Model, firmware: f.Firmware, channelCount: Number(f.Channel) || undefined };
@@ -179,36 +171,11 @@ export class Gb28181Server extends EventEmitter<ServerEvents> {
     return makeResponse(req, 200, 'OK');
   }
 
-  private onCatalogResponse(dev: DeviceRecord, m: ManscdpMessage): void {
-    const wait = this.catalogWaits.get(m.sn);
-    const items = wait && wait.deviceId === dev.deviceId ? wait.items : new Map<string, ChannelInfo>();
-    for (const it of m.items) {
-      const ch = channelFromItem(it);
-      if (ch && items.size < MAX_CHANNELS) items.set(ch.channelId, ch);
-    }
-    const sum = Number(m.fields.SumNum);
-    if (wait && wait.deviceId === dev.deviceId) {
-      if (Number.isInteger(sum)) wait.sum = sum;
-      if (wait.sum !== undefined && items.size >= wait.sum) this.finishCatalog(m.sn);
-    } else {
-      // An unsolicited catalog (some devices push it after registering): merge it in.
-      this.applyChannels(dev, [...dev.channels.filter((c) => !items.has(c.channelId)), ...items.values()]);
-    }
-  }
-
-  private finishCatalog(sn: number): void {
-    const w = this.catalogWaits.get(sn);
-    if (!w) return;
-    clearTimeout(w.timer);
-    this.catalogWaits.delete(sn);
-    const dev = this.devices.get(w.deviceId);
-    const channels = [...w.items.values()];
-    if (dev && channels.length) this.applyChannels(dev, channels);
-    w.resolve(channels);
-  }
-
-  private applyChannels(dev: DeviceRecord, channels: ChannelInfo[]): void {
-    dev.channels = channels.slice(0, MAX_CHANNELS);
+  private applyChannels(deviceId: string, channels: ChannelInfo[], merge: boolean): void {
+    const dev = this.devices.get(deviceId);
+    if (!dev) return;
+    const ids = new Set(channels.map((c) => c.channelId));
+    dev.channels = (merge ? [...dev.channels.filter((c) => !ids.has(c.channelId)), ...channels] : channels).slice(0, MAX_CHANNELS);
     void this.store.put(dev);
     this.emit('catalog', dev.deviceId, dev.channels);
   }
@@ -230,14 +197,11 @@ export class Gb28181Server extends EventEmitter<ServerEvents> {
   /** Queries the device's channels; resolves with what arrived when SumNum is reached or on timeout. */
   async queryCatalog(deviceId: string): Promise<ChannelInfo[]> {
     const sn = ++this.sn;
-    const done = new Promise<ChannelInfo[]>((resolve) => {
-      const timer = setTimeout(() => this.finishCatalog(sn), this.cfg.transactionTimeoutSeconds * 1000 * 2);
-      this.catalogWaits.set(sn, { deviceId, items: new Map(), resolve, timer });
-    });
+    const done = this.catalog.expect(sn, deviceId);
     try {
       await this.sendQuery(deviceId, 'Catalog', sn);
     } catch (e) {
-      this.finishCatalog(sn);
+      this.catalog.finish(sn);
       throw e;
     }
     return done;
