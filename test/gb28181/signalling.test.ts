@@ -132,3 +132,16 @@ test('garbage datagrams and an endless TCP header are refused; the server keeps 
   sims.push(sim);
   assert.deepEqual((await sim.register()).statuses, [401, 200]);
 });
+
+test('auto-registration admits unlisted ids with the global password, and only with it', async () => {
+  const auto = await startService(15076, { autoRegister: true, password: 'global-pw', devices: [] });
+  const sim = await startSim({ localPort: 15077, serverPort: 15076, deviceId: '34020000001320000042', password: 'global-pw' });
+  try {
+    assert.deepEqual((await sim.register(3600, 'wrong')).statuses, [401, 403]);
+    assert.deepEqual((await sim.register()).statuses, [401, 200]);
+    assert.equal(auto.svc.server.device('34020000001320000042')?.online, true);
+  } finally {
+    await sim.close();
+    await auto.close();
+  }
+});

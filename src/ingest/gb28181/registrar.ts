@@ -66,11 +66,12 @@ export class Registrar {
       response: makeResponse(req, status, reason, extra),
     });
     if (!deviceId || !/^\d{20}$/.test(deviceId)) return reject(400, 'Bad Request', 'device id is not 20 digits');
-    if (!this.byAddress.allow(remote.address) || !this.byDevice.allow(deviceId)) {
-      return reject(503, 'Service Unavailable', 'rate limited', [['retry-after', '60']]);
-    }
+    const limited = () => reject(503, 'Service Unavailable', 'rate limited', [['retry-after', '60']]);
+    if (!this.byAddress.allow(remote.address)) return limited();
     const password = this.passwordFor(deviceId);
     if (password === undefined) return reject(403, 'Forbidden', 'unknown device');
+    // Per-id counters only for ids we know, so random ids cannot fill the limiter's table.
+    if (!this.byDevice.allow(deviceId)) return limited();
 
     const challenge = (stale: boolean) =>
       reject(401, 'Unauthorized', stale ? 'stale nonce' : 'challenge', [['www-authenticate', challengeHeader(realm, this.nonces.issue(), stale)]]);
