@@ -14,6 +14,7 @@ import { ConfigCameraDirectory } from '../../../src/api/cameras/directory.ts';
 import { API_MIGRATION_DIR, type Sql } from '../../../src/api/db.ts';
 import { ApiMetrics } from '../../../src/api/metrics.ts';
 import type { RuleTypeT } from '../../../src/config/schema.ts';
+import type { Gb28181Directory } from '../../../src/api/ports.ts';
 import { PROJECT_ROOT } from '../../../src/inference/manifest.ts';
 import { caseView, StoreCases } from '../../../src/api/adapters/case-store.ts';
 import type { HitEventT } from '../../../src/analytics/hit.ts';
@@ -141,7 +142,7 @@ export const storeAlertSource: AlertSource = async (h, at) => {
   return { caseId: c.id };
 };
 
-export async function startHarness(port: number, opts: { loginMax?: number; alertSource?: AlertSource } = {}): Promise<Harness> {
+export async function startHarness(port: number, opts: { loginMax?: number; alertSource?: AlertSource; gb?: Gb28181Directory } = {}): Promise<Harness> {
   const schema = freshSchemaName('api');
   const dropSchema = await createSchema(schema);
   const store = await openCaseStore({ url: PG_URL, schema, migrations: [API_MIGRATION_DIR] });
@@ -168,6 +169,7 @@ export async function startHarness(port: number, opts: { loginMax?: number; aler
     cases,
     evidence,
     cameras,
+    gb: opts.gb,
     bus,
     metrics,
     cookieSecret: randomBytes(32).toString('hex'),
