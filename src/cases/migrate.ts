@@ -36,8 +36,13 @@ async function listDir(d: MigrationDir): Promise<{ id: string; file: string }[]>
  * applied migration would silently diverge databases.
  */
 export async function runMigrations(db: Db, dirs: MigrationDir[] = [CASES_MIGRATIONS]): Promise<AppliedMigration[]> {
-  await db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
-    id text PRIMARY KEY, sha256 text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+  // Workers starting together would race on CREATE TABLE IF NOT EXISTS; an advisory lock
+  // (database-wide, held to the end of the transaction) serialises them.
+  await db.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock(7210641)');
+    await tx.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      id text PRIMARY KEY, sha256 text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+  });
   const applied: AppliedMigration[] = [];
   for (const d of dirs) {
     for (const { id, file } of await listDir(d)) {
