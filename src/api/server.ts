@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp, type ApiDeps } from './app.ts';
 import { AlertBus } from './alerts/bus.ts';
 import { RedisAlertBridge } from './alerts/redis-bridge.ts';
+import { CaseQueueAlertFeed } from './alerts/case-queue-feed.ts';
 import { UserStore } from './auth/users.ts';
 import { ConfigCameraDirectory } from './cameras/directory.ts';
 import { LiveViewManager } from './cameras/live.ts';
@@ -22,6 +23,8 @@ export interface ApiServerOptions {
   /** Alerts published by case workers in other processes arrive on this Redis channel. */
   redisUrl?: string;
   alertChannel?: string;
+  /** Announce the cases the case workers create, from the BullMQ `case` queue's events. */
+  caseQueue?: { redisUrl: string; prefix: string };
   host?: string;
   port: number;
   /** WebSocket ports for live view (one per camera being watched). */
@@ -48,6 +51,11 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
   const bus = new AlertBus();
   const bridge = o.redisUrl ? new RedisAlertBridge(bus, o.redisUrl, o.alertChannel) : undefined;
   await bridge?.start();
+  const cases = new StoreCases(o.store);
+  const feed = o.caseQueue
+    ? new CaseQueueAlertFeed(bus, cases, { ...o.caseQueue, cameraName: (id) => cameras.get(id)?.name })
+    : undefined;
+  await feed?.start();
   const live = o.livePorts ? new LiveViewManager(o.livePorts) : undefined;
   live?.start();
   const metrics = new ApiMetrics(true);
@@ -56,7 +64,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
     ...(bridge ? { redis: async () => bridge.health().connected } : {}),
   };
   const app = await buildApp({
-    users, cases: new StoreCases(o.store), evidence: o.evidence, cameras, runtime: o.runtime, gb: o.gb, live, bus, metrics,
+    users, cases, evidence: o.evidence, cameras, runtime: o.runtime, gb: o.gb, live, bus, metrics,
     cookieSecret: o.cookieSecret, secureCookie: o.secureCookie, checks,
   });
   const host = o.host ?? '127.0.0.1';
@@ -71,6 +79,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
       await app.close();
       await live?.stop();
       await bridge?.stop();
+      await feed?.stop();
     },
   };
 }

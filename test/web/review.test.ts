@@ -1,11 +1,14 @@
 // Browser test in real Chromium: an officer sees a live alert, confirms it and watches the
 // state change, rejects another with a reason; an officer of another district sees none of
-// it; Chinese labels render as glyphs. The alert source is swappable (harness.raiseAlert).
+// it; Chinese labels render as glyphs. Alerts come through the case queue (sealed bundle →
+// BullMQ `case` queue → case worker → CaseQueueAlertFeed → SSE); the source is a swappable
+// function (harness.raiseAlert), so the full analytics pipeline can be plugged in.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import { CAM_A, CAM_B, startHarness, type Harness } from '../api/support/harness.ts';
 import { launch, loginPage, shot } from './support.ts';
+import { startQueuePath, type QueuePath } from '../api/support/queue-source.ts';
 
 const PORT = 18085;
 let h: Harness;
@@ -14,12 +17,17 @@ let officerA: Page;
 let officerB: Page;
 const ids: string[] = [];
 
+let queue: QueuePath;
+
 before(async () => {
   h = await startHarness(PORT);
+  queue = await startQueuePath(h);
+  h.raiseAlert = queue.source;
   browser = await launch();
 });
 after(async () => {
   await browser?.close();
+  await queue?.close();
   await h?.close();
 });
 

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../../src/api/app.ts';
-import { AlertBus, type AlertT } from '../../../src/api/alerts/bus.ts';
+import { AlertBus } from '../../../src/api/alerts/bus.ts';
 import { UserStore } from '../../../src/api/auth/users.ts';
 import type { Role, Scope } from '../../../src/api/auth/access.ts';
 import { ConfigCameraDirectory } from '../../../src/api/cameras/directory.ts';
@@ -108,22 +108,18 @@ export function vtestFrames(): Buffer[] {
 
 const CAMERAS = parseStreamsYaml(STREAMS_YAML, 'test').cameras;
 
-/**
- * Seals a real evidence bundle (vtest frames, two person boxes) through the evidence service,
- * creates the case in the case store and announces it, like the case worker does.
- */
-export const storeAlertSource: AlertSource = async (h, at) => {
+/** Seals a real evidence bundle (vtest frames, two person boxes) through the evidence service. */
+export async function sealHit(h: Harness, at: CameraSeed) {
   const camera = Camera.parse(CAMERAS.find((c) => c.id === at.cameraId));
   const now = Date.now();
-  const hitId = `hit-${randomUUID()}`;
   const hit = {
-      hitId, event: 'opened' as const, seq: 0, cameraId: at.cameraId, zoneId: 'sidewalk', rule: at.category,
-      startedAt: now - 60_000, at: now, score: 0.81,
-      detections: [
-        { box: [300, 250, 380, 500], score: 0.81, classId: 0, className: 'person', label: 'person', modelId: 'yolox-nano' },
-        { box: [450, 280, 520, 510], score: 0.66, classId: 0, className: 'person', label: 'person', modelId: 'yolox-nano' },
-      ],
-      thresholds: { dwellSeconds: 60, minScore: 0.35 }, attributes: {},
+    hitId: `hit-${randomUUID()}`, event: 'opened' as const, seq: 0, cameraId: at.cameraId, zoneId: 'sidewalk', rule: at.category,
+    startedAt: now - 60_000, at: now, score: 0.81,
+    detections: [
+      { box: [300, 250, 380, 500] as [number, number, number, number], score: 0.81, classId: 0, className: 'person', label: 'person', modelId: 'yolox-nano' },
+      { box: [450, 280, 520, 510] as [number, number, number, number], score: 0.66, classId: 0, className: 'person', label: 'person', modelId: 'yolox-nano' },
+    ],
+    thresholds: { dwellSeconds: 60, minScore: 0.35 }, attributes: {},
   } satisfies HitEventT;
   const sealed = await h.sealer.seal({
     hit,
@@ -131,14 +127,15 @@ export const storeAlertSource: AlertSource = async (h, at) => {
     frames: h.frames.map((jpeg, i) => ({ role: (['before', 'at', 'after'] as const)[i], capturedAt: now + (i - 1) * 1000, jpeg })),
     models: [{ id: 'yolox-nano', sha256: '695e750a5d5754bb5a8d5325643b59282191a7e7a564e435a415fd3c578eab14' }],
   });
-  const { case: rec } = await h.store.createFromHit({
-    hit: { ...hit, detections: [] },
-    location: { district: at.district, street: at.street },
-    evidence: { bundleId: sealed.bundleId, storageKey: sealed.storageKey, manifestSha256: sealed.manifestSha256 },
-  });
+  return { hit, evidence: { bundleId: sealed.bundleId, storageKey: sealed.storageKey, manifestSha256: sealed.manifestSha256 } };
+}
+
+/** Seals a bundle, creates the case in the case store directly and announces it. */
+export const storeAlertSource: AlertSource = async (h, at) => {
+  const { hit, evidence } = await sealHit(h, at);
+  const { case: rec } = await h.store.createFromHit({ hit, location: { district: at.district, street: at.street }, evidence });
   const c = caseView(rec);
-  const alert: AlertT = { caseId: c.id, hitId: c.hitId, cameraId: c.cameraId, district: c.district, street: c.street, category: c.category, state: c.state, score: c.score, at: Date.now() };
-  h.bus.publish(alert);
+  h.bus.publish({ caseId: c.id, hitId: c.hitId, cameraId: c.cameraId, district: c.district, street: c.street, category: c.category, state: c.state, score: c.score, at: Date.now() });
   return { caseId: c.id };
 };
 
