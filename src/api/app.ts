@@ -16,7 +16,7 @@ import type { UserStore } from './auth/users.ts';
 import type { LiveViewManager } from './cameras/live.ts';
 import { registerErrors } from './errors.ts';
 import type { ApiMetrics } from './metrics.ts';
-import type { CameraDirectory, CameraRuntime, CasesPort, EvidencePort, Gb28181Directory } from './ports.ts';
+import type { CameraDirectory, CameraRuntime, CasesPort, EvidencePort, Gb28181Directory, VerdictHook } from './ports.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { authRoutes } from './routes/auth.ts';
 import { cameraRoutes } from './routes/cameras.ts';
@@ -36,6 +36,8 @@ export interface ApiDeps {
   live?: LiveViewManager;
   bus: AlertBus;
   metrics: ApiMetrics;
+  /** Feeds officers' verdicts back to detection. */
+  onVerdict?: VerdictHook;
   /** Signs session cookies; at least 32 characters. */
   cookieSecret: string;
   secureCookie?: boolean;
@@ -92,6 +94,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     bus: deps.bus,
     metrics: deps.metrics,
     cameraName: (id) => deps.cameras.get(id)?.name,
+    onVerdict: deps.onVerdict,
   });
   await app.register(evidenceRoutes, { cases: deps.cases, evidence: deps.evidence, metrics: deps.metrics });
   await app.register(statsRoutes, { cases: deps.cases });

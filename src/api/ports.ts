@@ -131,3 +131,6 @@ export interface Gb28181Directory {
   devices(): Promise<GbDevice[]>;
   channels(deviceId: string): Promise<GbChannel[] | null>;
 }
+
+/** Officers' verdicts go back to detection (analytics' verdict store) through this hook. */
+export type VerdictHook = (v: { case: CaseView; verdict: 'confirmed' | 'rejected'; reason?: RejectReason; actor: string; at: number }) => Promise<void>;

@@ -11,7 +11,7 @@ import { LiveViewManager } from './cameras/live.ts';
 import type { CaseStore } from '../cases/index.ts';
 import { StoreCases } from './adapters/case-store.ts';
 import { ApiMetrics } from './metrics.ts';
-import type { CameraRuntime, EvidencePort, Gb28181Directory } from './ports.ts';
+import type { CameraRuntime, EvidencePort, Gb28181Directory, VerdictHook } from './ports.ts';
 
 export interface ApiServerOptions {
   /** Opened with openCaseStore({ migrations: [API_MIGRATION_DIR] }) so the API's tables exist. */
@@ -20,6 +20,7 @@ export interface ApiServerOptions {
   streamsConfigDir: string;
   runtime?: CameraRuntime;
   gb?: Gb28181Directory;
+  onVerdict?: VerdictHook;
   /** Alerts published by case workers in other processes arrive on this Redis channel. */
   redisUrl?: string;
   alertChannel?: string;
@@ -64,7 +65,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
     ...(bridge ? { redis: async () => bridge.health().connected } : {}),
   };
   const app = await buildApp({
-    users, cases, evidence: o.evidence, cameras, runtime: o.runtime, gb: o.gb, live, bus, metrics,
+    users, cases, evidence: o.evidence, cameras, runtime: o.runtime, gb: o.gb, onVerdict: o.onVerdict, live, bus, metrics,
     cookieSecret: o.cookieSecret, secureCookie: o.secureCookie, checks,
   });
   const host = o.host ?? '127.0.0.1';

@@ -115,6 +115,9 @@ describe('review', () => {
     assert.equal(last.to, 'rejected');
     assert.equal(last.reason, 'duplicate');
     assert.match(last.actor, /^user:\S+ 队员 李 \(示范区\)$/);
+    // Both verdicts went back to detection through the hook.
+    const fed = h.verdicts.filter((v) => v.case.id === a.caseId || v.case.id === b.caseId);
+    assert.deepEqual(fed.map((v) => [v.verdict, v.reason ?? null]).sort(), [['confirmed', null], ['rejected', 'duplicate']]);
   });
 
   it('filters and paginates by district, type and state', async () => {

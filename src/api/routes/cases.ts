@@ -5,7 +5,10 @@ import { actorOf } from '../auth/access.ts';
 import { guard, who } from '../auth/plugin.ts';
 import type { AlertBus } from '../alerts/bus.ts';
 import type { ApiMetrics } from '../metrics.ts';
-import type { CasesPort, CaseState, CaseView, RejectReason } from '../ports.ts';
+import type { CasesPort, CaseState, CaseView, RejectReason, VerdictHook } from '../ports.ts';
+import { createLogger } from '../../util/log.ts';
+
+const log = createLogger({ stage: 'api', part: 'review' });
 import { Errors, CaseBody, CaseIdParams, CaseListQuery, Paged, RejectBody } from '../schemas.ts';
 import { outOfScope, scopedQuery, visibleCase } from '../scope.ts';
 
@@ -14,6 +17,7 @@ export interface CasesRouteOptions {
   bus: AlertBus;
   metrics: ApiMetrics;
   cameraName: (id: string) => string | undefined;
+  onVerdict?: VerdictHook;
 }
 
 const HistoryBody = z.array(
@@ -70,6 +74,11 @@ export const casesRoutes: FastifyPluginAsyncZod<CasesRouteOptions> = async (app,
     const c = await cases.transition(id, to, actor, reason);
     opts.metrics.verdicts.inc({ category: c.category, verdict: to, reason: reason ?? '' });
     announce(c);
+    // The verdict is already committed with its audit entry; feedback is best effort.
+    if (opts.onVerdict && (to === 'confirmed' || to === 'rejected')) {
+      await opts.onVerdict({ case: c, verdict: to, reason, actor, at: Date.now() }).catch((err) =>
+        log.warn('verdict feedback failed', { caseId: c.id, err: String(err) }));
+    }
     return c;
   };
 

@@ -14,7 +14,7 @@ import { ConfigCameraDirectory } from '../../../src/api/cameras/directory.ts';
 import { API_MIGRATION_DIR, type Sql } from '../../../src/api/db.ts';
 import { ApiMetrics } from '../../../src/api/metrics.ts';
 import type { RuleTypeT } from '../../../src/config/schema.ts';
-import type { Gb28181Directory } from '../../../src/api/ports.ts';
+import type { Gb28181Directory, VerdictHook } from '../../../src/api/ports.ts';
 import { PROJECT_ROOT } from '../../../src/inference/manifest.ts';
 import { caseView, StoreCases } from '../../../src/api/adapters/case-store.ts';
 import type { HitEventT } from '../../../src/analytics/hit.ts';
@@ -89,6 +89,8 @@ export interface Harness {
   /** Root folder of the filesystem evidence store. */
   storeDir: string;
   bus: AlertBus;
+  /** What the verdict hook received (the feedback to detection). */
+  verdicts: Parameters<VerdictHook>[0][];
   configDir: string;
   /** Real frames of vtest as JPEG (before, at, after). */
   frames: Buffer[];
@@ -153,6 +155,7 @@ export async function startHarness(port: number, opts: { loginMax?: number; aler
   await cameras.reload();
 
   const cases = new StoreCases(store);
+  const verdicts: Parameters<VerdictHook>[0][] = [];
   const storeDir = path.join(configDir, 'evidence');
   const evStore = new FsEvidenceStore(storeDir);
   const keys = await KeyRing.loadOrCreate(path.join(configDir, 'keys'));
@@ -167,6 +170,7 @@ export async function startHarness(port: number, opts: { loginMax?: number; aler
     evidence,
     cameras,
     gb: opts.gb,
+    onVerdict: async (v) => void verdicts.push(v),
     bus,
     metrics,
     cookieSecret: randomBytes(32).toString('hex'),
@@ -186,6 +190,7 @@ export async function startHarness(port: number, opts: { loginMax?: number; aler
     sealer,
     storeDir,
     bus,
+    verdicts,
     configDir,
     frames: vtestFrames(),
     raiseAlert: opts.alertSource ?? storeAlertSource,
