@@ -18,7 +18,12 @@ for (const c of items) {
   if (me.role !== 'auditor') live = await api(`/api/cameras/${c.id}/live`).catch(() => null);
   if (live?.mode === 'jsmpeg' && window.JSMpeg) {
     const canvas = el('canvas', { dataset: { mode: 'live' } });
-    tile.append(canvas, el('div', { class: 'meta' }, t('live')));
+    // One stream is shared by all viewers, so the viewer's mark is drawn over it in the page.
+    const mark = el('div', { class: 'mark' });
+    const tick = () => (mark.textContent = `${me.name} · ${fmtTime(Date.now())}`);
+    tick();
+    setInterval(tick, 1000);
+    tile.append(el('div', { class: 'livebox' }, canvas, mark), el('div', { class: 'meta' }, t('live')));
     // The player class ships as JSMpeg.Player in the cycjimmy build.
     const Player = window.JSMpeg.Player;
     new Player(`ws://${location.hostname}:${live.wsPort}`, { canvas, autoplay: true, audio: false, disableGl: true });

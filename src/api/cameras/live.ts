@@ -1,14 +1,14 @@
 // Live view for the camera wall: node-rtsp-stream transcodes a camera's RTSP stream to
 // MPEG-1 in MPEG-TS and serves it over WebSocket; the page plays it with JSMpeg. One stream
 // per camera, shared by all viewers, stopped when nobody has watched for `idleMs`.
-import rtsp from 'node-rtsp-stream';
+import VideoStream from 'node-rtsp-stream';
 import type { CameraConfig } from '../../config/schema.ts';
 import { createLogger } from '../../util/log.ts';
 
 const log = createLogger({ stage: 'api', part: 'live' });
 
 interface Running {
-  stream: InstanceType<typeof rtsp.Stream>;
+  stream: VideoStream;
   port: number;
   lastViewerAt: number;
 }
@@ -20,8 +20,8 @@ export class LiveViewManager {
   constructor(
     private readonly ports: { first: number; last: number },
     private readonly idleMs = 60_000,
+    /** Output width; the height follows the camera's aspect ratio. */
     private readonly width = 640,
-    private readonly height = 360,
   ) {}
 
   start(): void {
@@ -39,18 +39,25 @@ export class LiveViewManager {
     }
     const port = this.freePort();
     if (port === null) throw new Error('no free live-view port');
-    const stream = new rtsp.Stream({
+    const stream = new VideoStream({
       name: cam.id,
       streamUrl: cam.source.url,
       wsPort: port,
+      // JSMpeg reads the picture size from the MPEG-1 sequence header; these only fill the
+      // 8-byte greeting node-rtsp-stream sends first.
       width: this.width,
-      height: this.height,
-      ffmpegOptions: { '-loglevel': 'error', '-vf': `scale=${this.width}:${this.height}`, '-b:v': '900k', '-r': 25, '-an': '' },
+      height: Math.round((this.width * 9) / 16),
+      ffmpegOptions: { '-loglevel': 'error', '-vf': `scale=${this.width}:-2`, '-b:v': '900k', '-r': 25, '-an': '' },
     });
     stream.on('exitWithError', () => log.warn('live transcoder exited', { cameraId: cam.id }));
     this.running.set(cam.id, { stream, port, lastViewerAt: Date.now() });
     log.info('live view started', { cameraId: cam.id, port });
     return port;
+  }
+
+  /** One entry per running transcoder (for health and for tests that check none is left). */
+  health(): { cameraId: string; port: number; viewers: number; pid?: number }[] {
+    return [...this.running].map(([cameraId, r]) => ({ cameraId, port: r.port, viewers: r.stream.wsServer.clients.size, pid: r.stream.stream.pid }));
   }
 
   viewers(cameraId: string): number {

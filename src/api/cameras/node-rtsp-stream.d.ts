@@ -15,6 +15,6 @@ declare module 'node-rtsp-stream' {
     wsServer: { clients: Set<unknown>; close(): void };
     stream: import('node:child_process').ChildProcess;
   }
-  const Stream: typeof VideoStream;
-  export = { Stream };
+  // The package's main export is the VideoStream constructor itself.
+  export = VideoStream;
 }

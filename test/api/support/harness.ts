@@ -11,6 +11,7 @@ import { AlertBus } from '../../../src/api/alerts/bus.ts';
 import { UserStore } from '../../../src/api/auth/users.ts';
 import type { Role, Scope } from '../../../src/api/auth/access.ts';
 import { ConfigCameraDirectory } from '../../../src/api/cameras/directory.ts';
+import type { LiveViewManager } from '../../../src/api/cameras/live.ts';
 import { API_MIGRATION_DIR, type Sql } from '../../../src/api/db.ts';
 import { ApiMetrics } from '../../../src/api/metrics.ts';
 import type { RuleTypeT } from '../../../src/config/schema.ts';
@@ -141,7 +142,16 @@ export const storeAlertSource: AlertSource = async (h, at) => {
   return { caseId: c.id };
 };
 
-export async function startHarness(port: number, opts: { loginMax?: number; alertSource?: AlertSource; gb?: Gb28181Directory } = {}): Promise<Harness> {
+export interface HarnessOptions {
+  loginMax?: number;
+  alertSource?: AlertSource;
+  gb?: Gb28181Directory;
+  live?: LiveViewManager;
+  /** Replaces the default two-camera config. */
+  streamsYaml?: string;
+}
+
+export async function startHarness(port: number, opts: HarnessOptions = {}): Promise<Harness> {
   const schema = freshSchemaName('api');
   const dropSchema = await createSchema(schema);
   const store = await openCaseStore({ url: PG_URL, schema, migrations: [API_MIGRATION_DIR] });
@@ -150,7 +160,7 @@ export async function startHarness(port: number, opts: { loginMax?: number; aler
   for (const u of USERS) await users.createUser({ ...u, password: PASSWORD });
 
   const configDir = mkdtempSync(path.join(os.tmpdir(), 'huiyan-api-cfg-'));
-  writeFileSync(path.join(configDir, 'cameras.yaml'), STREAMS_YAML);
+  writeFileSync(path.join(configDir, 'cameras.yaml'), opts.streamsYaml ?? STREAMS_YAML);
   const cameras = new ConfigCameraDirectory(configDir);
   await cameras.reload();
 
@@ -170,6 +180,7 @@ export async function startHarness(port: number, opts: { loginMax?: number; aler
     evidence,
     cameras,
     gb: opts.gb,
+    live: opts.live,
     onVerdict: async (v) => void verdicts.push(v),
     bus,
     metrics,
