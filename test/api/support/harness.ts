@@ -15,7 +15,7 @@ import type { LiveViewManager } from '../../../src/api/cameras/live.ts';
 import { API_MIGRATION_DIR, type Sql } from '../../../src/api/db.ts';
 import { ApiMetrics } from '../../../src/api/metrics.ts';
 import type { RuleTypeT } from '../../../src/config/schema.ts';
-import type { Gb28181Directory, VerdictHook } from '../../../src/api/ports.ts';
+import type { CameraRuntime, Gb28181Directory, VerdictHook } from '../../../src/api/ports.ts';
 import { PROJECT_ROOT } from '../../../src/inference/manifest.ts';
 import { caseView, StoreCases } from '../../../src/api/adapters/case-store.ts';
 import type { HitEventT } from '../../../src/analytics/hit.ts';
@@ -147,6 +147,7 @@ export interface HarnessOptions {
   alertSource?: AlertSource;
   gb?: Gb28181Directory;
   live?: LiveViewManager;
+  runtime?: CameraRuntime;
   /** Replaces the default two-camera config. */
   streamsYaml?: string;
 }
@@ -181,6 +182,7 @@ export async function startHarness(port: number, opts: HarnessOptions = {}): Pro
     cameras,
     gb: opts.gb,
     live: opts.live,
+    runtime: opts.runtime,
     onVerdict: async (v) => void verdicts.push(v),
     bus,
     metrics,
