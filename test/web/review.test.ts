@@ -16,6 +16,7 @@ let browser: Browser;
 let officerA: Page;
 let officerB: Page;
 const ids: string[] = [];
+let adsCase = '';
 
 let queue: QueuePath;
 
@@ -135,6 +136,26 @@ describe('officer review in the browser', () => {
     await commander.waitForFunction(() => document.querySelectorAll('#c-district svg rect').length >= 2);
     assert.equal(await commander.locator('#health [data-camera]').count(), 2);
     await shot(commander, 'command-centre.png');
+    adsCase = raised[2];
+  });
+
+  it('an officer scoped to one category sees only that category, even in the same district', async () => {
+    const ads = await loginPage(browser, h.url, 'officer_a_ads');
+    await ads.locator('body[data-ready="1"]').waitFor();
+    await ads.locator(`#feed li[data-case="${adsCase}"]`).waitFor();
+    assert.match((await ads.locator(`#feed li[data-case="${adsCase}"]`).textContent()) ?? '', /违规广告/);
+    for (const id of ids) assert.equal(await ads.locator(`[data-case="${id}"]`).count(), 0);
+    await ads.goto(`${h.url}/review.html?case=${ids[0]}`);
+    await ads.locator('body[data-ready="1"]').waitFor();
+    assert.equal(await ads.locator('#detail .badge').count(), 0);
+    await ads.context().close();
+  });
+
+  it('a forbidden action in the UI is refused by the API (officer saving zones)', async () => {
+    await officerA.goto(`${h.url}/zones.html?camera=cam-a`);
+    await officerA.locator('body[data-ready="1"]').waitFor();
+    await officerA.click('#save');
+    await officerA.locator('#msg', { hasText: 'may not zones:write' }).waitFor();
   });
 
   it('switches to English', async () => {
