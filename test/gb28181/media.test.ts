@@ -136,6 +136,19 @@ test('RTP with an SSRC other than the negotiated one is dropped, and the play is
   }
 });
 
+test('a play of a device that is not online reports the source down and keeps retrying', async () => {
+  const src = env.svc.createSource(Camera.parse({ ...camera('udp'), id: 'gb-absent', source: { kind: 'gb28181', deviceId: '34020000001320000055', channelId: CHANNELS[0].id, transport: 'udp' } }));
+  src.start();
+  try {
+    await until('down', () => src.health().state === 'down');
+    assert.match(src.health().lastError ?? '', /not online/);
+    await until('retried with back-off', () => src.playStats().reinvites >= 2, 30_000);
+    assert.equal(src.health().framesTotal, 0);
+  } finally {
+    await src.stop();
+  }
+});
+
 test('killing the device media makes the server BYE and re-INVITE after the receive timeout', async () => {
   const src = env.svc.createSource(camera('udp'));
   const invitesBefore = sim.counters.invites;

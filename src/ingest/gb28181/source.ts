@@ -44,6 +44,10 @@ export class Gb28181Source implements FrameSource {
       this.lastError = reason;
       this.setState('stalled');
     });
+    this.session.on('failed', (reason) => {
+      this.lastError = reason;
+      this.setState('down');
+    });
   }
 
   start(): void {
