@@ -6,7 +6,9 @@ import { readFile } from 'node:fs/promises';
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { getHeader } from '../../src/ingest/gb28181/sip/message.ts';
-import { CHANNELS, DEVICE_ID, startService, startSim, until } from './helpers.ts';
+import { CHANNELS, DEVICE_ID, SERVER_ID, startService, startSim, until } from './helpers.ts';
+import { Gb28181Service } from '../../src/ingest/gb28181/index.ts';
+import { JsonFileDeviceStore } from '../../src/ingest/gb28181/store.ts';
 import type { DeviceSimulator } from './sim/device-sim.ts';
 
 const PORT = 15060;
@@ -143,5 +145,20 @@ test('auto-registration admits unlisted ids with the global password, and only w
   } finally {
     await sim.close();
     await auto.close();
+  }
+});
+
+test('devices and channels survive a restart of the server (JSON store)', async () => {
+  await env.svc.server['store'].flush();
+  const again = new Gb28181Service({ sipId: SERVER_ID, sipPort: 15078, listenHost: '127.0.0.1', devices: [] }, new JsonFileDeviceStore(env.storePath));
+  await again.start();
+  try {
+    const dev = again.server.device(DEVICE_ID);
+    assert.ok(dev, 'device loaded from the store');
+    assert.equal(dev.online, false, 'offline until it registers again');
+    assert.deepEqual(dev.channels.map((c) => c.channelId).sort(), CHANNELS.map((c) => c.id));
+    assert.equal(dev.info?.name, '模拟设备');
+  } finally {
+    await again.stop();
   }
 });
