@@ -1,0 +1,49 @@
+// The evidence stage's entry and exit types (see docs/evidence.md).
+import type { CameraConfig } from '../config/schema.ts';
+import type { HitEventT } from '../analytics/hit.ts';
+import type { Detection } from '../inference/types.ts';
+
+export interface EvidenceFrame {
+  role: 'before' | 'at' | 'after';
+  /** ms since epoch, from the ring buffer's Frame.capturedAt. */
+  capturedAt: number;
+  /** Full-resolution JPEG as captured (Frame.jpeg). */
+  jpeg: Buffer;
+  /** Detections seen in this frame; the 'at' frame defaults to the hit's detections. */
+  detections?: Detection[];
+}
+
+export interface ModelRef {
+  id: string;
+  sha256: string;
+  version?: string;
+}
+
+export interface SealInput {
+  hit: HitEventT;
+  camera: CameraConfig;
+  /** Stills for the bundle, each stored original + annotated (+ redacted). */
+  frames: EvidenceFrame[];
+  /** Models that produced the detections, with their file hashes (resolveModel → entry.sha256). */
+  models: ModelRef[];
+  /** Make an MP4 clip; from `clipFrames` when given, else from `frames`. */
+  clip?: boolean;
+  clipFrames?: Array<{ capturedAt: number; jpeg: Buffer }>;
+}
+
+export interface SealedBundle {
+  bundleId: string;
+  cameraId: string;
+  /** Position in the camera's hash chain, 0 for its first bundle. */
+  height: number;
+  /** sha256 of manifest.json: the bundle's hash and the next bundle's prevBundleHash. */
+  manifestSha256: string;
+  prevBundleHash: string | null;
+  /** Key prefix in the store: bundles/<camera>/<height>-<bundleId>/ */
+  storageKey: string;
+  /** Total bytes of every file in the bundle. */
+  bytes: number;
+  /** True while the bundle waits in the local spool for the store to come back. */
+  spooled: boolean;
+  sealedAt: number;
+}
