@@ -234,8 +234,11 @@ export interface FuzzReport {
   heapEndMb: number;
 }
 
-/** Runs `iterations` mutated inputs spread over all targets. */
-export function runFuzz(iterations: number, seed: number, server: Gb28181Server, onProgress?: (i: number) => void): FuzzReport {
+/**
+ * Runs `iterations` mutated inputs spread over all targets. Yields to the event loop every 500
+ * inputs so the server's UDP replies are really sent (otherwise they queue up and look like a leak).
+ */
+export async function runFuzz(iterations: number, seed: number, server: Gb28181Server, onProgress?: (i: number) => void): Promise<FuzzReport> {
   const corpus = loadCorpus();
   const r = rng(seed);
   const crashes: Crash[] = [];
@@ -258,7 +261,9 @@ export function runFuzz(iterations: number, seed: number, server: Gb28181Server,
     stat.inputs++;
     stat.maxMs = Math.max(stat.maxMs, performance.now() - s);
     if (onProgress && i % 10_000 === 0) onProgress(i);
+    if (i % 500 === 499) await new Promise((r) => setImmediate(r));
   }
+  await new Promise((r) => setTimeout(r, 50));
   const ms = performance.now() - t0;
   gc?.();
   return { iterations, seed, crashes, perTarget, ms, heapStartMb: heapStart / 2 ** 20, heapEndMb: process.memoryUsage().heapUsed / 2 ** 20 };

@@ -20,10 +20,10 @@ test('every seed of the captured corpus is accepted unmutated (the corpus is rea
   assert.equal(exercise('ps', Buffer.concat(c.ps), r), true);
 });
 
-test('4,000 mutated inputs: no crash, bounded heap', () => {
+test('4,000 mutated inputs: no crash, bounded heap', async () => {
   // A fresh seed each run widens coverage over time; a failure prints it for `--seed` replay.
   const seed = Date.now() % 1_000_000;
-  const report = runFuzz(4000, seed, server!);
+  const report = await runFuzz(4000, seed, server!);
   assert.deepEqual(report.crashes, [], `seed ${seed}: ${JSON.stringify(report.crashes.slice(0, 3))}`);
   assert.ok(report.heapEndMb - report.heapStartMb < 64, `heap grew ${report.heapStartMb} → ${report.heapEndMb} MB`);
 });

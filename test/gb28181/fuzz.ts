@@ -36,7 +36,7 @@ if (process.argv[1]?.endsWith('fuzz.ts')) {
   const { values } = parseArgs({ options: { iterations: { type: 'string', default: '100000' }, seed: { type: 'string', default: '28181' } } });
   const server = await fuzzServer(15073);
   const iterations = Number(values.iterations);
-  const report = runFuzz(iterations, Number(values.seed), server, (i) => process.stderr.write(`\r${i} / ${iterations}`));
+  const report = await runFuzz(iterations, Number(values.seed), server, (i) => process.stderr.write(`\r${i} / ${iterations}`));
   process.stderr.write('\n');
   // Accepted = parsed as well-formed: shows the mutations reach past the first checks.
   await server.stop();

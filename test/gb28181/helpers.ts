@@ -37,7 +37,8 @@ export async function startService(port: number, extra: Record<string, unknown> 
       rtpPortMin: 30000,
       rtpPortMax: 30399,
       devices: [{ id: DEVICE_ID, password: PASSWORD }],
-      keepaliveIntervalSeconds: 0.5,
+      // Short so the keepalive test is fast; the simulator beats every 0.5 s, well inside it.
+      keepaliveIntervalSeconds: 1,
       storePath,
       ...extra,
     },

@@ -7,7 +7,9 @@ import { Camera } from '../../src/config/schema.ts';
 import { liveChildPids } from '../../src/ingest/child-registry.ts';
 import type { Frame } from '../../src/ingest/types.ts';
 import type { Gb28181Source } from '../../src/ingest/gb28181/source.ts';
-import { CHANNELS, DEVICE_ID, startService, startSim, until } from './helpers.ts';
+import { CHANNELS, DEVICE_ID, PASSWORD, startService, startSim, until } from './helpers.ts';
+
+const SECOND_DEVICE = '34020000001320000002';
 import { VTEST } from './sim/ps-source.ts';
 import type { DeviceSimulator } from './sim/device-sim.ts';
 
@@ -23,7 +25,7 @@ before(async () => {
   });
   const size = 416 * 312 * 3;
   for (let o = 0; o + size <= raw.length; o += size) refs.push(raw.subarray(o, o + size));
-  env = await startService(PORT, { streamTimeoutSeconds: 2 });
+  env = await startService(PORT, { streamTimeoutSeconds: 2, devices: [{ id: DEVICE_ID, password: PASSWORD }, { id: SECOND_DEVICE, password: PASSWORD }] });
   sim = await startSim({ localPort: 15067, serverPort: PORT, tcpActivePort: 30450 });
   assert.deepEqual((await sim.register()).statuses, [401, 200]);
   sim.startKeepalives();
@@ -121,6 +123,39 @@ test('reordered and duplicated UDP packets are put back in order and still decod
   }
 });
 
+test('corrupted PS (2 % of packets with overwritten bytes) never stops the source; frames keep coming', async () => {
+  sim.corrupt = 0.02;
+  const src = env.svc.createSource(camera('udp'));
+  src.start();
+  try {
+    const frames = await take(src, 6);
+    assert.equal(frames.length, 6, JSON.stringify(src.health()));
+    assert.equal(frames.every((f) => f.jpeg[0] === 0xff && f.bgr.data.length === 416 * 312 * 3), true);
+  } finally {
+    sim.corrupt = 0;
+    await src.stop();
+  }
+});
+
+test('INVITE, ACK and BYE over TCP SIP signalling', async () => {
+  const tcpSim = await startSim({ localPort: 15078, serverPort: PORT, sipTransport: 'tcp', deviceId: SECOND_DEVICE });
+  try {
+    assert.deepEqual((await tcpSim.register()).statuses, [401, 200]);
+    tcpSim.startKeepalives();
+    const src = env.svc.createSource(Camera.parse({ ...camera('udp'), id: 'gb-tcp-sip', source: { kind: 'gb28181', deviceId: SECOND_DEVICE, channelId: CHANNELS[1].id, transport: 'udp' } }));
+    src.start();
+    try {
+      assert.equal((await take(src, 2)).length, 2);
+      assert.equal(tcpSim.counters.acks, 1);
+    } finally {
+      await src.stop();
+    }
+    await until('BYE over TCP', () => tcpSim.counters.byes === 1);
+  } finally {
+    await tcpSim.close();
+  }
+});
+
 test('RTP with an SSRC other than the negotiated one is dropped, and the play is retried', async () => {
   sim.wrongSsrc = true;
   const invitesBefore = sim.counters.invites;
@@ -132,6 +167,19 @@ test('RTP with an SSRC other than the negotiated one is dropped, and the play is
     assert.equal(src.health().framesTotal, 0);
   } finally {
     sim.wrongSsrc = false;
+    await src.stop();
+  }
+});
+
+test('a play of a device that is not online reports the source down and keeps retrying', async () => {
+  const src = env.svc.createSource(Camera.parse({ ...camera('udp'), id: 'gb-absent', source: { kind: 'gb28181', deviceId: '34020000001320000055', channelId: CHANNELS[0].id, transport: 'udp' } }));
+  src.start();
+  try {
+    await until('down', () => src.health().state === 'down');
+    assert.match(src.health().lastError ?? '', /not online/);
+    await until('retried with back-off', () => src.playStats().reinvites >= 2, 30_000);
+    assert.equal(src.health().framesTotal, 0);
+  } finally {
     await src.stop();
   }
 });

@@ -44,6 +44,10 @@ test('the TCP framer splits coalesced and fragmented messages and refuses endles
   for (let i = 0; i < stream.length; i += 7) got.push(...f.push(stream.subarray(i, i + 7)));
   assert.deepEqual(got.map((x) => getHeader(parseSipMessage(x, false), 'call-id')), ['1', '2']);
   assert.equal(f.buffered, 0);
+  const drip = new SipStreamFramer();
+  const one: Buffer[] = [];
+  for (let i = 0; i < stream.length; i++) one.push(...drip.push(stream.subarray(i, i + 1)));
+  assert.deepEqual(one, [a, b]);
   assert.throws(() => new SipStreamFramer().push(Buffer.alloc(20_000, 0x41)), SipParseError);
 });
 
@@ -107,6 +111,10 @@ test('RTP: header fields, padding, extension; RFC 4571 framing across chunk bord
   const stream = Buffer.concat([frame4571(p), frame4571(p)]);
   const out = [...f.push(stream.subarray(0, 5)), ...f.push(stream.subarray(5, 21)), ...f.push(stream.subarray(21))];
   assert.equal(out.length, 2);
+  const drip = new Rfc4571Framer();
+  const dripped: Buffer[] = [];
+  for (let i = 0; i < stream.length; i++) dripped.push(...drip.push(stream.subarray(i, i + 1)));
+  assert.deepEqual(dripped, [p, p]);
 });
 
 test('reorder buffer: late packets put back in order, gaps given up after the window, wrap-around', () => {

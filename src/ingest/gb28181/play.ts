@@ -32,6 +32,8 @@ export interface PlayEvents {
   playing: [ssrc: string];
   /** The stream stopped; a re-INVITE follows. */
   interrupted: [reason: string];
+  /** The INVITE failed (device offline, refused, timed out); retried with back-off. */
+  failed: [reason: string];
 }
 
 /** Sink bytes kept for a slow or restarting reader before new data is dropped. */
@@ -98,6 +100,7 @@ export class PlaySession extends EventEmitter<PlayEvents> {
     while (!this.stopped) {
       const gotMedia = await this.playOnce().catch((e: Error) => {
         this.stats.lastError = e.message;
+        if (!this.stopped) this.emit('failed', e.message);
         return false;
       });
       if (this.stopped) break;

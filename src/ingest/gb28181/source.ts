@@ -44,6 +44,10 @@ export class Gb28181Source implements FrameSource {
       this.lastError = reason;
       this.setState('stalled');
     });
+    this.session.on('failed', (reason) => {
+      this.lastError = reason;
+      this.setState('down');
+    });
   }
 
   start(): void {
@@ -97,6 +101,9 @@ export class Gb28181Source implements FrameSource {
         setTimeout(() => this.reader === undefined && !this.stopping && this.restartReader('ffmpeg exited'), 1000);
       });
       reader.start();
+    }).catch((e: Error) => {
+      // Keep the chain usable: a failed restart must not block every later one.
+      this.lastError = `restart failed: ${e.message}`;
     });
   }
 

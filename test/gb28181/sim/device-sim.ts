@@ -53,6 +53,7 @@ export class DeviceSimulator extends EventEmitter<{ invite: [sdp: string]; bye: 
   /** Faults for new plays: reorder/duplicate RTP; send an SSRC other than the one answered. */
   disorder = false;
   wrongSsrc = false;
+  corrupt = 0;
   readonly counters = { invites: 0, byes: 0, acks: 0, catalogQueries: 0, keepalives: 0, packets: 0 };
 
   constructor(readonly o: SimOptions) {
@@ -237,6 +238,7 @@ export class DeviceSimulator extends EventEmitter<{ invite: [sdp: string]; bye: 
     const sender = p.sender ?? new RtpSender(transport, ssrc, sdp.ip ?? '127.0.0.1', sdp.port ?? 0);
     p.sender = sender;
     sender.disorder = this.disorder;
+    sender.corrupt = this.corrupt;
     p.source = new PsSource({ onPack: (pack) => (sender.sendPack(pack), this.counters.packets++) });
     sender.open().then(() => p.source?.start(), () => undefined);
   }

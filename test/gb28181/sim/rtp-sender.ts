@@ -16,6 +16,8 @@ export class RtpSender {
   packets = 0;
   /** Network faults on command: swap neighbours (every 5th packet arrives late), duplicate every 50th. */
   disorder = false;
+  /** Fraction of packets whose payload gets 8 random bytes overwritten (a broken encoder or link). */
+  corrupt = 0;
   private held?: Buffer;
 
   constructor(
@@ -58,7 +60,11 @@ export class RtpSender {
   sendPack(pack: Buffer): void {
     const ts = Math.floor(Date.now() * 90) >>> 0;
     for (let off = 0; off < pack.length; off += MAX_PAYLOAD) {
-      const payload = pack.subarray(off, off + MAX_PAYLOAD);
+      let payload = pack.subarray(off, off + MAX_PAYLOAD);
+      if (this.corrupt && Math.random() < this.corrupt) {
+        payload = Buffer.from(payload);
+        for (let k = 0; k < 8; k++) payload[Math.floor(Math.random() * payload.length)] = Math.floor(Math.random() * 256);
+      }
       const pkt = buildRtp({ marker: off + MAX_PAYLOAD >= pack.length, payloadType: 96, seq: this.seq, timestamp: ts, ssrc: this.ssrc }, payload);
       this.seq = (this.seq + 1) & 0xffff;
       this.packets++;

@@ -80,7 +80,8 @@ export class PsScanner {
       }
       if (i + 6 > buf.length) break;
       const len = buf.readUInt16BE(i + 4);
-      if (id === 0xbc) {
+      // Real stream maps are tens of bytes; a huge one is skipped unread (no carry-over growth).
+      if (id === 0xbc && len <= 1024) {
         if (i + 6 + len > buf.length) break;
         this.readPsm(buf.subarray(i + 6, i + 6 + len));
       } else if (id >= 0xc0 && id <= 0xef) {

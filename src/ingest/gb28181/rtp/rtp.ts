@@ -48,22 +48,30 @@ export function buildRtp(p: Omit<RtpPacket, 'payload'>, payload: Buffer): Buffer
   return Buffer.concat([h, payload]);
 }
 
-/** RFC 4571: RTP over a TCP stream, each packet preceded by a 16-bit big-endian length. */
+/**
+ * RFC 4571: RTP over a TCP stream, each packet preceded by a 16-bit big-endian length. At most one
+ * partial frame (≤ 64 KiB + 2) is held; chunks are joined only once a frame is complete.
+ */
 export class Rfc4571Framer {
-  private buf: Buffer = Buffer.alloc(0);
+  private chunks: Buffer[] = [];
+  private total = 0;
 
   push(chunk: Buffer): Buffer[] {
-    this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
-    const out: Buffer[] = [];
-    let off = 0;
-    while (this.buf.length - off >= 2) {
-      const len = this.buf.readUInt16BE(off);
-      if (this.buf.length - off - 2 < len) break;
-      if (len > 0) out.push(Buffer.from(this.buf.subarray(off + 2, off + 2 + len)));
-      off += 2 + len;
+    if (chunk.length) {
+      this.chunks.push(chunk);
+      this.total += chunk.length;
     }
-    // At most one partial frame (< 64 KiB + 2) is ever held.
-    this.buf = this.buf.subarray(off);
+    const out: Buffer[] = [];
+    while (this.total >= 2) {
+      const first = this.chunks[0];
+      const len = first.length >= 2 ? first.readUInt16BE(0) : (first[0] << 8) | this.chunks[1][0];
+      if (this.total < 2 + len) break;
+      const all = this.chunks.length === 1 ? first : Buffer.concat(this.chunks, this.total);
+      if (len > 0) out.push(Buffer.from(all.subarray(2, 2 + len)));
+      const rest = all.subarray(2 + len);
+      this.chunks = rest.length ? [rest] : [];
+      this.total = rest.length;
+    }
     return out;
   }
 }
