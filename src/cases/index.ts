@@ -53,6 +53,7 @@ export class CaseStore {
   hitEvents(hitId: string) { return q.hitEvents(this.db, hitId); }
   stats(f?: q.CaseFilter, timeZone?: string) { return q.caseStats(this.db, f, timeZone); }
   precision(f?: q.CaseFilter, by?: 'rule' | 'camera_id' | 'district') { return q.precision(this.db, f, by); }
+  isBundleProtected(bundleId: string) { return q.isBundleProtected(this.db, bundleId); }
   auditEntries(query?: AuditQuery) { return listAudit(this.db, query); }
   verifyAuditChain() { return verifyAuditChain(this.db); }
 

@@ -76,6 +76,8 @@ for (const backend of backends) {
       const r = await store.transition(c.id, { to: 'rejected', actor: 'user:li', reason: 'not_violation', note: '路人' });
       assert.equal(r.rejectReason, 'not_violation');
       assert.equal(r.rejectNote, '路人');
+      assert.equal(await store.isBundleProtected('b-5'), false, 'a rejected case does not hold its bundle');
+      assert.equal(await store.isBundleProtected('b-1'), true, 'a case in review does');
     });
 
     test('hit updates and clears are recorded once each and audited on the case', async () => {

@@ -65,7 +65,7 @@ test('webhooks are signed, retried with back-off, dead-lettered when refused; ov
   - { id: command-centre, url: "${base}/ok", secret: "${SECRET}", events: [case.review_overdue, case.dispatched] }
   - { id: broken, url: "${base}/bad", secret: "${SECRET}", events: [case.created] }
 `);
-  const env = { ...h.env, HUIYAN_CODES: codes, HUIYAN_WEBHOOKS: hooks, TEST_HOOK_SECRET: SECRET };
+  const env: NodeJS.ProcessEnv = { ...h.env, HUIYAN_CODES: codes, HUIYAN_WEBHOOKS: hooks, TEST_HOOK_SECRET: SECRET };
   running.push(await startCaseWorker(env), await startNotifyWorker(env));
   caseQ = new Queue('case', { connection: redisOptions(redis.url), prefix: h.cfg.prefix });
   deadQ = new Queue('dead', { connection: redisOptions(redis.url), prefix: h.cfg.prefix });
