@@ -48,6 +48,7 @@ test('webhooks are signed, retried with back-off, dead-lettered when refused; ov
       received.push({ path: req.url!, at: Date.now(), headers: req.headers, body });
       if (req.url === '/flaky') res.statusCode = ++flakyCalls <= 2 ? 503 : 200;
       else if (req.url === '/bad') res.statusCode = 400;
+      else if (req.url === '/down') res.statusCode = 502;
       else res.statusCode = 200;
       res.end();
     });
@@ -64,6 +65,7 @@ test('webhooks are signed, retried with back-off, dead-lettered when refused; ov
   - { id: city-platform, url: "${base}/flaky", secret: "env:TEST_HOOK_SECRET", events: [case.created] }
   - { id: command-centre, url: "${base}/ok", secret: "${SECRET}", events: [case.review_overdue, case.dispatched] }
   - { id: broken, url: "${base}/bad", secret: "${SECRET}", events: [case.created] }
+  - { id: down, url: "${base}/down", secret: "${SECRET}", events: [case.created] }
 `);
   const env: NodeJS.ProcessEnv = { ...h.env, HUIYAN_CODES: codes, HUIYAN_WEBHOOKS: hooks, TEST_HOOK_SECRET: SECRET };
   running.push(await startCaseWorker(env), await startNotifyWorker(env));
@@ -89,12 +91,18 @@ test('webhooks are signed, retried with back-off, dead-lettered when refused; ov
   assert.equal(body.data.case.standardCode, '05-01');
   assert.equal(body.data.case.district, '徐汇区');
 
-  // broken: a 400 is not retried, the job goes to the dead-letter queue.
-  await waitFor('dead letter', async () => (await deadQ!.count()) >= 1, 30_000);
-  const [deadJob] = await deadQ.getJobs(['waiting', 'delayed', 'completed', 'active'], 0, 10);
-  assert.equal(deadJob!.data.queue, 'notify');
-  assert.match(deadJob!.data.error, /400/);
+  // broken: a 400 is not retried; down: 502 five times (HUIYAN_JOB_ATTEMPTS) — both dead-lettered.
+  await waitFor('dead letters', async () => (await deadQ!.count()) >= 2, 60_000);
+  const deadJobs = await deadQ.getJobs(['waiting'], 0, 10);
+  const refused = deadJobs.find((j) => j.data.jobId === 'n1-broken')!.data;
+  assert.equal(refused.queue, 'notify');
+  assert.match(refused.error, /400/);
+  assert.equal(refused.attemptsMade, 1);
   assert.equal(received.filter((r) => r.path === '/bad').length, 1);
+  const down = deadJobs.find((j) => j.data.jobId === 'n1-down')!.data;
+  assert.match(down.error, /502/);
+  assert.equal(down.attemptsMade, 5);
+  assert.equal(received.filter((r) => r.path === '/down').length, 5);
 
   // SLA 0.05 min = 3 s: the case waits in review, the command centre gets one overdue alert.
   await waitFor('overdue alert', () => received.some((r) => r.headers['x-huiyan-event'] === 'case.review_overdue'), 30_000);
