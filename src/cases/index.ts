@@ -14,7 +14,7 @@ export type { CaseFilter, HitFilter, PageRequest, CaseStats, PrecisionRow, HitEv
 export type { AuditEntry, AuditQuery, AuditVerdict } from './audit.ts';
 export { openDb, type Db, type DbOptions, type Queryable } from './db.ts';
 export { runMigrations, CASES_MIGRATIONS, type MigrationDir } from './migrate.ts';
-export { loadViolationCodes, resolveCode, type ViolationCodes } from './codes.ts';
+export { loadViolationCodes, resolveCode, MissingCodeError, type ViolationCodes } from './codes.ts';
 
 export interface CaseStoreOptions extends DbOptions {
   /** Extra migration folders applied after this stage's (e.g. src/api/migrations). */

@@ -97,6 +97,20 @@ for (const backend of backends) {
       assert.deepEqual(trail.map((e) => e.action).slice(-2), ['hit.updated', 'hit.cleared']);
     });
 
+    test('a transition racing a hit clear on the same case neither deadlocks nor breaks the chain', async () => {
+      for (let n = 40; n < 48; n++) {
+        const hit = makeHit(n, { rule: 'spillage' });
+        const c = (await store.createFromHit({ hit, location: loc, evidence: ev(n) })).case;
+        const [after] = await Promise.all([
+          store.transition(c.id, { to: 'confirmed', actor: 'user:li' }),
+          store.recordHitEvent({ ...hit, event: 'cleared', seq: 1, at: hit.at + 1000 }),
+          store.recordEvidenceAccess({ actor: 'user:li', caseId: c.id, purpose: 'review' }),
+        ]);
+        assert.equal(after.state, 'confirmed');
+      }
+      assert.equal((await store.verifyAuditChain()).ok, true);
+    });
+
     test('evidence access is audited with actor and purpose', async () => {
       const c = (await store.getCaseByHit(makeHit(1).hitId))!;
       const ref = await store.recordEvidenceAccess({ actor: 'user:auditor', caseId: c.id, purpose: 'legal-review' });
