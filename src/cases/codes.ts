@@ -26,6 +26,11 @@ export async function loadViolationCodes(file = process.env.HUIYAN_CODES ?? DEFA
   return parsed.data.rules;
 }
 
+/** The codes file has no entry for a rule: a configuration problem, not worth retrying. */
+export class MissingCodeError extends Error {
+  override name = 'MissingCodeError';
+}
+
 export interface ResolvedCode {
   localCode: string;
   standardCode: string;
@@ -35,7 +40,7 @@ export interface ResolvedCode {
 /** The codes a new case of `rule` is filed under; `wanted` picks a listed non-default code. */
 export function resolveCode(codes: ViolationCodes, rule: RuleTypeT, wanted?: unknown): ResolvedCode {
   const c = codes[rule];
-  if (!c) throw new Error(`no violation codes configured for rule ${rule}`);
+  if (!c) throw new MissingCodeError(`no violation codes configured for rule ${rule}`);
   const pick = c.standard.find((s) => s.code === wanted) ?? c.standard[0]!;
   return { localCode: c.local, standardCode: pick.code, reviewSlaMs: c.reviewSlaMinutes * 60_000 };
 }

@@ -14,7 +14,7 @@ export type { CaseFilter, HitFilter, PageRequest, CaseStats, PrecisionRow, HitEv
 export type { AuditEntry, AuditQuery, AuditVerdict } from './audit.ts';
 export { openDb, type Db, type DbOptions, type Queryable } from './db.ts';
 export { runMigrations, CASES_MIGRATIONS, type MigrationDir } from './migrate.ts';
-export { loadViolationCodes, resolveCode, type ViolationCodes } from './codes.ts';
+export { loadViolationCodes, resolveCode, MissingCodeError, type ViolationCodes } from './codes.ts';
 
 export interface CaseStoreOptions extends DbOptions {
   /** Extra migration folders applied after this stage's (e.g. src/api/migrations). */
@@ -53,6 +53,7 @@ export class CaseStore {
   hitEvents(hitId: string) { return q.hitEvents(this.db, hitId); }
   stats(f?: q.CaseFilter, timeZone?: string) { return q.caseStats(this.db, f, timeZone); }
   precision(f?: q.CaseFilter, by?: 'rule' | 'camera_id' | 'district') { return q.precision(this.db, f, by); }
+  isBundleProtected(bundleId: string) { return q.isBundleProtected(this.db, bundleId); }
   auditEntries(query?: AuditQuery) { return listAudit(this.db, query); }
   verifyAuditChain() { return verifyAuditChain(this.db); }
 

@@ -202,3 +202,16 @@ export async function precision(
   const sum = (k: 'tp' | 'fp' | 'ex') => rows.reduce((s, r) => s + r[k], 0);
   return { overall: mk('all', sum('tp'), sum('fp'), sum('ex')), groups };
 }
+
+/**
+ * For evidence retention (sweepRetention's isProtected): a bundle stays while its case is
+ * open or confirmed — anything but resolved or rejected. A bundle no case refers to is not
+ * protected here (retention only considers bundles older than its period).
+ */
+export async function isBundleProtected(db: Queryable, bundleId: string): Promise<boolean> {
+  const [row] = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM cases WHERE bundle_id = $1 AND state NOT IN ('resolved', 'rejected')`,
+    [bundleId],
+  );
+  return (row?.n ?? 0) > 0;
+}

@@ -63,7 +63,9 @@ export class CaseWriter {
     );
     if (ins.length === 0) return false;
     if (hit.event !== 'opened') {
-      const [c] = await tx.query<{ id: string }>('SELECT id FROM cases WHERE hit_id = $1', [hit.hitId]);
+      // Lock the case row before the audit table, in the same order transition() does:
+      // the notification's foreign key would otherwise wait on it while holding the audit lock.
+      const [c] = await tx.query<{ id: string }>('SELECT id FROM cases WHERE hit_id = $1 FOR UPDATE', [hit.hitId]);
       if (c) {
         await appendAudit(tx, { actor, action: `hit.${hit.event}`, targetType: 'case', targetId: c.id, details: { hitId: hit.hitId, seq: hit.seq, score: hit.score } });
         if (hit.event === 'cleared') await this.notify(tx, c.id, 'hit.cleared', { hitId: hit.hitId, at: iso(hit.at) });

@@ -2,7 +2,7 @@
 // hit updates/clears are recorded against it. DB constraints make every redelivery harmless.
 import type { Job } from 'bullmq';
 import { UnrecoverableError } from 'bullmq';
-import type { CaseStore, CaseLocation } from '../cases/index.ts';
+import { MissingCodeError, type CaseStore, type CaseLocation } from '../cases/index.ts';
 import { CaseJob } from './queues.ts';
 
 export interface CaseStepDeps {
@@ -24,7 +24,9 @@ export function caseStep(d: CaseStepDeps) {
     }
     const location = d.locate(hit.cameraId);
     if (!location) throw new UnrecoverableError(`camera ${hit.cameraId} has no location configured`);
-    const r = await d.store.createFromHit({ hit, location, evidence });
+    const r = await d.store.createFromHit({ hit, location, evidence }).catch((err) => {
+      throw err instanceof MissingCodeError ? new UnrecoverableError(err.message) : err;
+    });
     d.changed?.();
     return { caseId: r.case.id, created: r.created };
   };

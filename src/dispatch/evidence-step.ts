@@ -28,6 +28,17 @@ export function modelRefs(manifest: ManifestT, modelIds: Iterable<string>): Mode
   });
 }
 
+/** Frames that are not there will never be: retrying cannot help, so fail for good. */
+async function readFrames(frames: HitJobT['frames']) {
+  if (frames.length === 0) throw new UnrecoverableError('hit has no frames to seal');
+  return Promise.all(frames.map(async (f) => {
+    const jpeg = await readFile(f.path).catch((err: NodeJS.ErrnoException) => {
+      throw err.code === 'ENOENT' ? new UnrecoverableError(`staged frame ${f.path} is missing`) : err;
+    });
+    return { role: f.role, capturedAt: f.capturedAt, jpeg };
+  }));
+}
+
 export function evidenceStep(cfg: DispatchConfig, d: EvidenceStepDeps) {
   return async ({ hit, frames }: HitJobT): Promise<EvidenceRef> => {
     const camera = d.camera(hit.cameraId);
@@ -36,7 +47,7 @@ export function evidenceStep(cfg: DispatchConfig, d: EvidenceStepDeps) {
     const sealed = (await d.evidence.lookup(hit.hitId, hit.seq)) ?? (await d.evidence.seal({
       hit,
       camera,
-      frames: await Promise.all(frames.map(async (f) => ({ role: f.role, capturedAt: f.capturedAt, jpeg: await readFile(f.path) }))),
+      frames: await readFrames(frames),
       models: modelRefs(d.manifest, hit.detections.map((x) => x.modelId)),
     }));
     const ref: EvidenceRef = { bundleId: sealed.bundleId, storageKey: sealed.storageKey, manifestSha256: sealed.manifestSha256 };

@@ -76,6 +76,8 @@ for (const backend of backends) {
       const r = await store.transition(c.id, { to: 'rejected', actor: 'user:li', reason: 'not_violation', note: '路人' });
       assert.equal(r.rejectReason, 'not_violation');
       assert.equal(r.rejectNote, '路人');
+      assert.equal(await store.isBundleProtected('b-5'), false, 'a rejected case does not hold its bundle');
+      assert.equal(await store.isBundleProtected('b-1'), true, 'a case in review does');
     });
 
     test('hit updates and clears are recorded once each and audited on the case', async () => {
@@ -93,6 +95,20 @@ for (const backend of backends) {
       assert.equal(h.clearedAt?.getTime(), hit.at + 5000);
       const trail = await store.auditEntries({ targetId: c.id });
       assert.deepEqual(trail.map((e) => e.action).slice(-2), ['hit.updated', 'hit.cleared']);
+    });
+
+    test('a transition racing a hit clear on the same case neither deadlocks nor breaks the chain', async () => {
+      for (let n = 40; n < 48; n++) {
+        const hit = makeHit(n, { rule: 'spillage' });
+        const c = (await store.createFromHit({ hit, location: loc, evidence: ev(n) })).case;
+        const [after] = await Promise.all([
+          store.transition(c.id, { to: 'confirmed', actor: 'user:li' }),
+          store.recordHitEvent({ ...hit, event: 'cleared', seq: 1, at: hit.at + 1000 }),
+          store.recordEvidenceAccess({ actor: 'user:li', caseId: c.id, purpose: 'review' }),
+        ]);
+        assert.equal(after.state, 'confirmed');
+      }
+      assert.equal((await store.verifyAuditChain()).ok, true);
     });
 
     test('evidence access is audited with actor and purpose', async () => {
