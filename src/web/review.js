@@ -54,7 +54,10 @@ async function select(id) {
         el('img', { src: fileUrl(c.id, f.name), alt: f.name, dataset: { kind: f.kind }, onclick: (e) => zoom(e.target.src) }),
         el('figcaption', {}, `${t(f.kind.startsWith('original') ? 'original' : 'annotated')} · ${role}`)));
     })),
-    clip ? el('div', {}, el('h2', {}, t('clip')), el('video', { src: fileUrl(c.id, clip.name), controls: true, style: 'max-width:100%' })) : null,
+    // The clip is served as sealed (re-encoding per view is costly); the viewer's mark is drawn over it here.
+    clip ? el('div', {}, el('h2', {}, t('clip')), el('div', { class: 'livebox', style: 'max-width:100%' },
+      el('video', { src: fileUrl(c.id, clip.name), controls: true, style: 'max-width:100%; display:block' }),
+      el('div', { class: 'mark' }, `${me.name} · ${fmtTime(Date.now())}`))) : null,
     el('h2', {}, t('history')),
     el('table', { id: 'history' }, c.history.map((h) => el('tr', {},
       el('td', {}, fmtTime(h.at)), el('td', {}, h.actor.replace(/^(user|apikey):\S+ /, '')), el('td', {}, h.from ? t(`state_${h.from}`) : ''), el('td', {}, '→ ', t(`state_${h.to}`)),

@@ -70,6 +70,17 @@ describe('camera wall', () => {
   });
 });
 
+describe('clip', () => {
+  it('plays the bundle\'s MP4 clip on the review page', async () => {
+    const { caseId } = await h.raiseAlert(h, { ...CAM_A, clip: true });
+    const page = await loginPage(browser, h.url, 'officer_a');
+    await page.goto(`${h.url}/review.html?case=${caseId}`);
+    await page.locator('#state [data-state="pending_review"]').waitFor();
+    await page.waitForFunction(`(() => { const v = document.querySelector('video'); return !!v && v.readyState >= 1 && v.duration > 0 && v.videoWidth > 0; })()`);
+    await page.context().close();
+  });
+});
+
 describe('auditor', () => {
   it('sees the case and its evidence but cannot confirm or reject', async () => {
     const { caseId } = await h.raiseAlert(h, CAM_A);

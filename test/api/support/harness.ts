@@ -70,6 +70,8 @@ export interface CameraSeed {
   district: string;
   street: string;
   category: RuleTypeT;
+  /** Seal an MP4 clip into the bundle as well. */
+  clip?: boolean;
 }
 
 export const CAM_A: CameraSeed = { cameraId: 'cam-a', district: DISTRICT_A, street: STREET_A, category: 'vending' };
@@ -129,6 +131,7 @@ export async function sealHit(h: Harness, at: CameraSeed) {
     camera,
     frames: h.frames.map((jpeg, i) => ({ role: (['before', 'at', 'after'] as const)[i], capturedAt: now + (i - 1) * 1000, jpeg })),
     models: [{ id: 'yolox-nano', sha256: '695e750a5d5754bb5a8d5325643b59282191a7e7a564e435a415fd3c578eab14' }],
+    clip: at.clip,
   });
   return { hit, evidence: { bundleId: sealed.bundleId, storageKey: sealed.storageKey, manifestSha256: sealed.manifestSha256 } };
 }
