@@ -25,6 +25,7 @@ import { evidenceRoutes } from './routes/evidence.ts';
 import { gbRoutes } from './routes/gb28181.ts';
 import { opsRoutes } from './routes/ops.ts';
 import { statsRoutes } from './routes/stats.ts';
+import { userRoutes } from './routes/users.ts';
 
 export interface ApiDeps {
   users: UserStore;
@@ -101,6 +102,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(cameraRoutes, { cameras: deps.cameras, runtime: deps.runtime, live: deps.live });
   await app.register(gbRoutes, { gb: deps.gb });
   await app.register(alertRoutes, { bus: deps.bus, metrics: deps.metrics, heartbeatMs: deps.sseHeartbeatMs });
+  await app.register(userRoutes, { users: deps.users });
   await app.register(opsRoutes, { metrics: deps.metrics, checks: deps.checks ?? {} });
 
   // The web UI: static files, no build step. JSMpeg comes from its npm package.

@@ -74,6 +74,8 @@ export interface CasesPort {
   /** Throws TransitionError for a transition the lifecycle does not allow. */
   transition(id: string, to: CaseState, actor: string, reason?: RejectReason): Promise<CaseView>;
   stats(q: Omit<CaseQuery, 'limit' | 'cursor' | 'states'>): Promise<Stats>;
+  /** The case's entries in the hash-chained audit log, oldest first. */
+  auditTrail(id: string): Promise<{ seq: number; at: number; actor: string; action: string; details: Record<string, unknown>; hash: string }[]>;
   /** Appends to the hash-chained audit log (every evidence view goes here). */
   audit(entry: { actor: string; action: string; caseId: string; file?: string }): Promise<void>;
 }

@@ -144,6 +144,43 @@ describe('actions a role may not take answer 403, before any lookup', () => {
   });
 });
 
+describe('administration and audit', () => {
+  it('only admins manage users and keys; a scoped key sees only its district', async () => {
+    assert.equal((await call('commander', 'GET', '/api/users')).status, 403);
+    assert.equal((await call('officer_a', 'POST', '/api/api-keys', { name: 'x', role: 'admin' })).status, 403);
+    const users = await call('admin', 'GET', '/api/users');
+    assert.ok((users.json.items as { username: string }[]).some((u) => u.username === 'officer_b'));
+    assert.ok(!JSON.stringify(users.json).includes('scrypt$'), 'no password hashes in the listing');
+
+    const created = await call('admin', 'POST', '/api/users', { username: 'officer_c', displayName: '队员 周', password: 'a-long-password', role: 'officer', scope: { districts: [DISTRICT_B] } });
+    assert.equal(created.status, 201);
+    assert.equal((await call('admin', 'POST', '/api/users', { username: 'officer_c', displayName: 'x', password: 'a-long-password', role: 'officer' })).status, 409);
+    const bad = await call('admin', 'POST', '/api/users', { username: 'x', displayName: 'x', password: 'short', role: 'chief' });
+    assert.equal(bad.status, 400);
+    assert.deepEqual((bad.json.issues as { path: string[] }[]).map((i) => i.path.join('.')).sort(), ['password', 'role', 'username']);
+
+    const key = await call('admin', 'POST', '/api/api-keys', { name: 'binjiang-platform', role: 'officer', scope: { districts: [DISTRICT_B] } });
+    assert.equal(key.status, 201);
+    const viaKey = (p: string) => fetch(`${h.url}${p}`, { headers: { 'x-api-key': String(key.json.key) } });
+    const list = await (await viaKey('/api/cases')).json();
+    assert.ok(list.items.length >= 1 && list.items.every((c: { district: string }) => c.district === DISTRICT_B));
+    assert.equal((await viaKey(`/api/cases/${caseA}`)).status, 404);
+    assert.equal((await call('admin', 'DELETE', `/api/api-keys/${key.json.id}`)).status, 200);
+    assert.equal((await viaKey('/api/cases')).status, 401);
+  });
+
+  it('auditors read a case\'s audit trail, with every evidence view in it', async () => {
+    await call('officer_a', 'GET', `/api/cases/${caseA}/evidence/view?name=manifest.json`);
+    const trail = await call('auditor', 'GET', `/api/cases/${caseA}/audit`);
+    assert.equal(trail.status, 200);
+    const items = trail.json.items as { action: string; actor: string; details: Record<string, unknown> }[];
+    assert.equal(items[0].action, 'case.created');
+    assert.ok(items.some((e) => e.action === 'evidence.access' && e.details.purpose === 'evidence.view' && /队员 李/.test(e.actor)));
+    assert.equal((await call('officer_a', 'GET', `/api/cases/${caseA}/audit`)).status, 403);
+    assert.equal((await call('admin', 'GET', `/api/cases/${randomUUID()}/audit`)).status, 404);
+  });
+});
+
 describe('login rate limiting', () => {
   it('answers 429 after the allowed attempts', async () => {
     const small = await startHarness(PORT + 1, { loginMax: 3 });

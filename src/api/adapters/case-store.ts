@@ -82,6 +82,11 @@ export class StoreCases implements CasesPort {
       });
   }
 
+  async auditTrail(id: string) {
+    const entries = await this.store.auditEntries({ targetType: 'case', targetId: id, limit: 1000 });
+    return entries.map((e) => ({ seq: e.seq, at: e.at.getTime(), actor: e.actor, action: e.action, details: e.details, hash: e.hash }));
+  }
+
   async transition(id: string, to: CaseState, actor: string, reason?: RejectReason) {
     try {
       return caseView(await this.store.transition(id, { to, actor, reason }));

@@ -18,6 +18,7 @@ export type Action =
   | 'stats:read'
   | 'gb28181:read'
   | 'alerts:subscribe'
+  | 'audit:read'
   | 'users:manage';
 
 /** The access matrix; docs/api.md prints the same table. */
@@ -33,6 +34,7 @@ export const MATRIX: Record<Action, readonly Role[]> = {
   'stats:read': ['admin', 'commander', 'officer', 'auditor'],
   'gb28181:read': ['admin', 'commander'],
   'alerts:subscribe': ['admin', 'commander', 'officer'],
+  'audit:read': ['admin', 'auditor'],
   'users:manage': ['admin'],
 };
 

@@ -54,6 +54,11 @@ export class UserStore {
     return id;
   }
 
+  async listUsers(): Promise<{ id: string; username: string; displayName: string; role: Role; scope: Scope; disabled: boolean }[]> {
+    const rows = await this.sql.query<UserRow>(`SELECT * FROM api_users ORDER BY username`);
+    return rows.map((r) => ({ id: r.id, username: r.username, displayName: r.display_name, role: r.role, scope: toScope(r), disabled: r.disabled }));
+  }
+
   async exists(username: string): Promise<boolean> {
     return (await this.sql.query(`SELECT 1 FROM api_users WHERE username = $1`, [username])).length > 0;
   }

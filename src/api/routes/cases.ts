@@ -56,6 +56,23 @@ export const casesRoutes: FastifyPluginAsyncZod<CasesRouteOptions> = async (app,
     },
   );
 
+  app.get(
+    '/api/cases/:id/audit',
+    {
+      preHandler: guard('audit:read'),
+      schema: {
+        tags: ['cases'],
+        summary: 'The case\'s entries in the hash-chained audit log (transitions, evidence access)',
+        params: CaseIdParams,
+        response: { ...Errors, 200: z.object({ items: z.array(z.object({ seq: z.number(), at: z.number(), actor: z.string(), action: z.string(), details: z.record(z.string(), z.unknown()), hash: z.string() })) }) },
+      },
+    },
+    async (req) => {
+      const c = visibleCase(who(req), await cases.get(req.params.id), req.params.id);
+      return { items: await cases.auditTrail(c.id) };
+    },
+  );
+
   const announce = (c: CaseView) =>
     opts.bus.publish({
       caseId: c.id,
