@@ -13,6 +13,8 @@ let cases = [];
 let current = null;
 let rejecting = false;
 const canReview = me.role !== 'auditor';
+const canVerify = ['admin', 'commander', 'auditor'].includes(me.role);
+const canAudit = ['admin', 'auditor'].includes(me.role);
 
 async function loadList() {
   const { items } = await api('/api/cases?limit=100');
@@ -58,11 +60,28 @@ async function select(id) {
     clip ? el('div', {}, el('h2', {}, t('clip')), el('div', { class: 'livebox', style: 'max-width:100%' },
       el('video', { src: fileUrl(c.id, clip.name), controls: true, style: 'max-width:100%; display:block' }),
       el('div', { class: 'mark' }, `${me.name} · ${fmtTime(Date.now())}`))) : null,
+    el('div', { class: 'meta', id: 'verify' }),
     el('h2', {}, t('history')),
     el('table', { id: 'history' }, c.history.map((h) => el('tr', {},
       el('td', {}, fmtTime(h.at)), el('td', {}, h.actor.replace(/^(user|apikey):\S+ /, '')), el('td', {}, h.from ? t(`state_${h.from}`) : ''), el('td', {}, '→ ', t(`state_${h.to}`)),
       el('td', {}, h.reason ? t(`reason_${h.reason}`) : '')))),
+    canAudit ? el('div', {}, el('h2', {}, t('auditTrail')), el('table', { id: 'audit' })) : null,
   );
+  if (canVerify && c.bundleId) {
+    api(`/api/cases/${c.id}/verify`).then((v) => {
+      const box = document.getElementById('verify');
+      box.className = v.ok ? 'h-live' : 'h-down';
+      box.dataset.ok = String(v.ok);
+      box.textContent = v.ok ? `✔ ${t('verified')} · ${v.bundleId}` : `✖ ${t('notVerified')}: ${v.problems.join('; ')}`;
+    }).catch(() => {});
+  }
+  if (canAudit) {
+    const { items } = await api(`/api/cases/${c.id}/audit`);
+    document.getElementById('audit').replaceChildren(...items.map((e) => el('tr', {},
+      el('td', {}, String(e.seq)), el('td', {}, fmtTime(e.at)), el('td', {}, e.actor.replace(/^(user|apikey):\S+ /, '')),
+      el('td', {}, e.action), el('td', { class: 'meta' }, e.details.purpose ?? e.details.to ?? ''), el('td', { class: 'meta' }, e.details.variant ?? ''),
+      el('td', { class: 'meta', title: e.hash }, e.hash.slice(0, 12)))));
+  }
 }
 
 function showReasons(on) {

@@ -93,5 +93,16 @@ describe('auditor', () => {
     // The key does nothing for an auditor; the case stays pending.
     await page.waitForTimeout(300);
     assert.equal((await h.cases.get(caseId))?.state, 'pending_review');
+    // The auditor sees the bundle verified and the audit trail, including their own views.
+    // Once the frames have loaded (each view audited), a reload shows those views in the trail.
+    await page.waitForFunction(`[...document.querySelectorAll('.frames img')].length >= 6 && [...document.querySelectorAll('.frames img')].every((i) => i.complete && i.naturalWidth > 0)`);
+    await page.reload();
+    await page.locator('#verify[data-ok="true"]').waitFor();
+    assert.match((await page.locator('#verify').textContent()) ?? '', /证据完整/);
+    await page.locator('#audit tr').first().waitFor();
+    const trail = (await page.locator('#audit').textContent()) ?? '';
+    assert.match(trail, /case\.created/);
+    assert.match(trail, /evidence\.access.*evidence\.view/);
+    await shot(page, 'review-auditor.png');
   });
 });
