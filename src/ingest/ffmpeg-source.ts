@@ -198,7 +198,7 @@ export class FfmpegSource extends EventEmitter implements FrameSource {
     const reason = this.killReason ?? exit.reason;
     if (this.opts.endIsFinal && exit.reason === 'stream ended') {
       this.log.info('input ended', { reason });
-      void this.stop();
+      void this.stop().then(() => (this.h.lastError = 'input ended'));
       return;
     }
     this.log.warn('ffmpeg exited', { reason, code: exit.code, signal: exit.signal, stderr: exit.stderrTail.slice(-3) });
