@@ -1,19 +1,15 @@
 // Camera wall live view in real Chromium: a GStreamer RTSP server plays vtest (H.264),
 // node-rtsp-stream transcodes it to MPEG-1 over WebSocket and JSMpeg paints it on a canvas.
-// Camera health and snapshots come from ingest's real RTSP source. No transcoder may outlive
+// Camera health and snapshots come from ingest's CameraManager (sources + ring buffer). No transcoder may outlive
 // the manager.
 import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
 import { LiveViewManager } from '../../src/api/cameras/live.ts';
-import { SourceRuntime } from '../../src/api/adapters/source-runtime.ts';
-import { createSource } from '../../src/ingest/sources.ts';
-import type { FrameSource } from '../../src/ingest/types.ts';
+import { ManagerRuntime } from '../../src/api/adapters/camera-manager.ts';
+import { CameraManager } from '../../src/ingest/camera-manager.ts';
 import { PROJECT_ROOT } from '../../src/inference/manifest.ts';
 import sharp from 'sharp';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { parseStreamsYaml } from '../../src/config/load.ts';
 import { startRtspServer, type RtspTestServer } from '../support/rtsp-server.ts';
 import { startHarness, type Harness } from '../api/support/harness.ts';
 import { launch, loginPage, shot } from './support.ts';
@@ -24,16 +20,19 @@ let h: Harness;
 let rtsp: RtspTestServer;
 let live: LiveViewManager;
 let browser: Browser;
-let source: FrameSource;
+let manager: CameraManager;
 
 before(async () => {
   rtsp = await startRtspServer(RTSP_PORT, 'wall');
   live = new LiveViewManager({ first: 18095, last: 18096 });
   live.start();
-  const runtime = new SourceRuntime();
+  let runtime: ManagerRuntime | undefined;
   h = await startHarness(PORT, {
     live,
-    runtime,
+    runtime: {
+      health: (id) => runtime?.health(id),
+      snapshot: async (id) => (await runtime?.snapshot(id)) ?? null,
+    },
     streamsYaml: `cameras:
   - id: cam-live
     name: 示范街道 南口 (RTSP)
@@ -47,15 +46,15 @@ before(async () => {
     rules: [vending]
 `,
   });
-  const cam = parseStreamsYaml(readFileSync(path.join(h.configDir, 'cameras.yaml'), 'utf8'), 'test').cameras[0];
-  source = createSource(cam, { baseDir: PROJECT_ROOT });
-  runtime.attach(source);
-  source.start();
+  // Ingest runs the same streams-config the API serves (and edits).
+  manager = new CameraManager({ configDir: h.configDir, tuning: { baseDir: PROJECT_ROOT } });
+  await manager.start();
+  runtime = new ManagerRuntime(manager);
   browser = await launch();
 });
 after(async () => {
   await browser?.close();
-  await source?.stop();
+  await manager?.stop();
   await h?.close();
   await live?.stop();
   await rtsp?.close();
@@ -68,14 +67,20 @@ it('plays the RTSP camera live through JSMpeg and shows a snapshot for the file 
   await page.locator('body[data-ready="1"]').waitFor();
   await page.locator('[data-camera="cam-live"] canvas[data-mode="live"]').waitFor();
   await page.locator('[data-camera="cam-file"] img[data-mode="snapshot"]').waitFor();
+  for (const id of ['cam-live', 'cam-file']) {
+    const deadline = Date.now() + 60_000;
+    while (!(await manager.ring.latest(id)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  }
   // Health and the snapshot come from the running RTSP source.
   await page.locator('[data-health="cam-live"].h-live').waitFor({ timeout: 60_000 });
   assert.equal(await page.locator('[data-health="cam-live"]').textContent(), '在线');
-  assert.equal(await page.locator('[data-health="cam-file"]').textContent(), '未知');
-  const snap = await page.request.get(`${h.url}/api/cameras/cam-live/snapshot`);
-  assert.equal(snap.status(), 200);
-  const meta = await sharp(await snap.body()).metadata();
-  assert.deepEqual([meta.width, meta.height], [768, 576]);
+  await page.locator('[data-health="cam-file"].h-live').waitFor({ timeout: 60_000 });
+  for (const id of ['cam-live', 'cam-file']) {
+    const snap = await page.request.get(`${h.url}/api/cameras/${id}/snapshot`);
+    assert.equal(snap.status(), 200);
+    const meta = await sharp(await snap.body()).metadata();
+    assert.deepEqual([meta.width, meta.height], [768, 576]);
+  }
   // Painted video: many distinct grey levels across the canvas, not a blank or black frame.
   await page.waitForFunction(
     `(() => {
