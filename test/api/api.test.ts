@@ -36,8 +36,8 @@ before(async () => {
   officer = await h.login('officer_a');
   auditor = await h.login('auditor');
   admin = await h.login('admin');
-});
-after(async () => h?.close());
+}, { timeout: 180_000 });
+after(async () => h?.close(), { timeout: 60_000 });
 
 describe('login and sessions', () => {
   it('rejects a wrong password and an unknown user alike, and needs a session for data', async () => {

@@ -18,14 +18,14 @@ before(async () => {
   env = await startService(SIP_PORT);
   h = await startHarness(API_PORT, { gb: new SipServerDirectory(env.svc.server) });
   sim = await startSim({ localPort: SIM_PORT, serverPort: SIP_PORT });
-});
+}, { timeout: 180_000 });
 after(async () => {
   await sim?.close();
   await h?.close();
   await env?.close();
-});
+}, { timeout: 180_000 });
 
-it('lists the registered device and its Catalog channels to commanders, not to officers', async () => {
+it('lists the registered device and its Catalog channels to commanders, not to officers', { timeout: 300_000 }, async () => {
   const commander = await h.login('commander');
   const get = (p: string, cookie = commander) => fetch(`${h.url}${p}`, { headers: { cookie } });
   assert.deepEqual((await (await get('/api/gb28181/devices')).json()).items, []);

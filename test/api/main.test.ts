@@ -44,7 +44,7 @@ before(async () => {
   });
   child.stderr!.on('data', (d) => (stderr += d));
   exited = new Promise((r) => child.once('exit', (code) => r(code)));
-});
+}, { timeout: 180_000 });
 
 after(async () => {
   if (child.exitCode === null) child.kill('SIGTERM');
@@ -56,9 +56,9 @@ after(async () => {
   await q.close();
   await dropSchema();
   rmSync(dir, { recursive: true, force: true });
-});
+}, { timeout: 180_000 });
 
-it('starts from the environment, seeds one officer per district and exits cleanly on SIGTERM', async () => {
+it('starts from the environment, seeds one officer per district and exits cleanly on SIGTERM', { timeout: 300_000 }, async () => {
   const deadline = Date.now() + 60_000;
   for (;;) {
     const ok = await fetch(`${url}/healthz`).then((r) => r.status === 200, () => false);

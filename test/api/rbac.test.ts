@@ -36,8 +36,8 @@ before(async () => {
   caseA = (await h.raiseAlert(h, CAM_A)).caseId;
   caseB = (await h.raiseAlert(h, CAM_B)).caseId;
   caseAds = (await h.raiseAlert(h, { ...CAM_A, category: 'ads' })).caseId;
-});
-after(async () => h?.close());
+}, { timeout: 180_000 });
+after(async () => h?.close(), { timeout: 60_000 });
 
 describe('objects outside the district answer 404, like objects that do not exist', () => {
   for (const [method, suffix, body] of [

@@ -16,13 +16,13 @@ let browser: Browser;
 before(async () => {
   h = await startHarness(PORT);
   browser = await launch();
-});
+}, { timeout: 180_000 });
 after(async () => {
   await browser?.close();
   await h?.close();
-});
+}, { timeout: 180_000 });
 
-describe('zone editor', () => {
+describe('zone editor', { timeout: 300_000 }, () => {
   it('draws a polygon on the snapshot and saves it to the YAML', async () => {
     const page = await loginPage(browser, h.url, 'admin');
     await page.goto(`${h.url}/zones.html?camera=cam-a`);
@@ -55,7 +55,7 @@ describe('zone editor', () => {
   });
 });
 
-describe('camera wall', () => {
+describe('camera wall', { timeout: 300_000 }, () => {
   it('shows a tile per camera in scope with a picture', async () => {
     const page = await loginPage(browser, h.url, 'officer_a');
     await page.goto(`${h.url}/cameras.html`);
@@ -70,7 +70,7 @@ describe('camera wall', () => {
   });
 });
 
-describe('clip', () => {
+describe('clip', { timeout: 300_000 }, () => {
   it('plays the bundle\'s MP4 clip on the review page', async () => {
     const { caseId } = await h.raiseAlert(h, { ...CAM_A, clip: true });
     const page = await loginPage(browser, h.url, 'officer_a');
@@ -81,7 +81,7 @@ describe('clip', () => {
   });
 });
 
-describe('auditor', () => {
+describe('auditor', { timeout: 300_000 }, () => {
   it('sees the case and its evidence but cannot confirm or reject', async () => {
     const { caseId } = await h.raiseAlert(h, CAM_A);
     const page = await loginPage(browser, h.url, 'auditor');

@@ -51,16 +51,16 @@ before(async () => {
   await manager.start();
   runtime = new ManagerRuntime(manager);
   browser = await launch();
-});
+}, { timeout: 180_000 });
 after(async () => {
   await browser?.close();
   await manager?.stop();
   await h?.close();
   await live?.stop();
   await rtsp?.close();
-});
+}, { timeout: 180_000 });
 
-it('plays the RTSP camera live through JSMpeg and shows a snapshot for the file camera', async () => {
+it('plays the RTSP camera live through JSMpeg and shows a snapshot for the file camera', { timeout: 300_000 }, async () => {
   const page = await loginPage(browser, h.url, 'officer_a');
   page.on('pageerror', (e) => console.log('pageerror:', e.message));
   await page.goto(`${h.url}/cameras.html`);

@@ -25,12 +25,12 @@ before(async () => {
   queue = await startQueuePath(h);
   h.raiseAlert = queue.source;
   browser = await launch();
-});
+}, { timeout: 180_000 });
 after(async () => {
   await browser?.close();
   await queue?.close();
   await h?.close();
-});
+}, { timeout: 180_000 });
 
 /** Waits until `n` SSE streams are open, so an alert raised next reaches them. */
 async function streams(n: number) {
@@ -41,7 +41,7 @@ async function streams(n: number) {
   }
 }
 
-describe('officer review in the browser', () => {
+describe('officer review in the browser', { timeout: 300_000 }, () => {
   it('logs in and renders the command centre in Chinese', async () => {
     officerA = await loginPage(browser, h.url, 'officer_a');
     officerB = await loginPage(browser, h.url, 'officer_b');
