@@ -1,0 +1,163 @@
+// The shared detector skeleton: letterbox → session.run → family decoder → NMS → detections
+// in source pixels. Each model family only supplies `decode`, which appends candidates in
+// input-tensor pixels to a reusable buffer.
+import ort from 'onnxruntime-node';
+import type { BgrImage } from '../ingest/types.ts';
+import type { ResolvedModel } from './manifest.ts';
+import { Candidates, nms } from './nms.ts';
+import { Letterbox, roundUp, type LetterboxLayout } from './preprocess.ts';
+import type { OpenedSession } from './session.ts';
+import type { Box, Detection, Detector } from './types.ts';
+
+export type Outputs = ort.InferenceSession.OnnxValueMapType;
+
+export interface Prepared {
+  feeds: Record<string, ort.Tensor>;
+  layout: LetterboxLayout;
+  /** Size of the image that was fed, for clipping boxes. */
+  imageWidth: number;
+  imageHeight: number;
+}
+
+export interface DetectorOptions {
+  /** Override the manifest input size (dynamic-input models only: the largest input used). */
+  inputSize?: { width: number; height: number };
+}
+
+export abstract class OnnxDetector implements Detector {
+  readonly modelId: string;
+  readonly session: ort.InferenceSession;
+  readonly provider: string;
+  protected readonly letterbox: Letterbox;
+  protected readonly candidates: Candidates;
+  protected readonly scoreThreshold: number;
+  protected readonly iouThreshold: number;
+  protected readonly inputWidth: number;
+  protected readonly inputHeight: number;
+  /** Dynamic-input models get an input sized to the image (multiple of `align`), never upscaled. */
+  protected dynamicInput = false;
+  protected align = 32;
+  /** Text detection and the like skip NMS. */
+  protected useNms = true;
+  protected perClassNms = true;
+  private tensor: ort.Tensor | null = null;
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    readonly model: ResolvedModel,
+    opened: OpenedSession,
+    opts: DetectorOptions = {},
+    pointsPer = 0,
+  ) {
+    this.modelId = model.entry.id;
+    this.session = opened.session;
+    this.provider = opened.provider;
+    this.letterbox = new Letterbox(model.entry.preprocess);
+    this.candidates = new Candidates(256, pointsPer);
+    this.scoreThreshold = model.entry.postprocess.scoreThreshold;
+    this.iouThreshold = model.entry.postprocess.iouThreshold;
+    this.inputWidth = opts.inputSize?.width ?? model.entry.input.width;
+    this.inputHeight = opts.inputSize?.height ?? model.entry.input.height;
+  }
+
+  /** Appends candidates (input-tensor pixels) for one run's outputs. */
+  protected abstract decode(outputs: Outputs, layout: LetterboxLayout): void;
+
+  layoutFor(image: BgrImage): LetterboxLayout {
+    if (!this.dynamicInput) return this.letterbox.layout(image.width, image.height, this.inputWidth, this.inputHeight);
+    const scale = Math.min(1, this.inputWidth / image.width, this.inputHeight / image.height);
+    const contentWidth = Math.max(1, Math.round(image.width * scale));
+    const contentHeight = Math.max(1, Math.round(image.height * scale));
+    return {
+      width: roundUp(contentWidth, this.align),
+      height: roundUp(contentHeight, this.align),
+      scale,
+      padX: 0,
+      padY: 0,
+      contentWidth,
+      contentHeight,
+    };
+  }
+
+  /** Image → input tensor (reused buffer). */
+  prepare(image: BgrImage): Prepared {
+    const layout = this.layoutFor(image);
+    const r = this.letterbox.runLayout(image, layout);
+    const dims = [1, 3, layout.height, layout.width];
+    const t = this.tensor;
+    // The Tensor only wraps the reused Float32Array; rebuild it when the buffer or size changes.
+    if (!t || t.data !== r.tensor || t.dims[2] !== layout.height || t.dims[3] !== layout.width) {
+      this.tensor = new ort.Tensor('float32', r.tensor, dims);
+    }
+    return {
+      feeds: { [this.model.entry.input.name]: this.tensor! },
+      layout,
+      imageWidth: image.width,
+      imageHeight: image.height,
+    };
+  }
+
+  run(prepared: Prepared): Promise<Outputs> {
+    return this.session.run(prepared.feeds);
+  }
+
+  /** Outputs → detections in source pixels (source = image / scale). */
+  postprocess(outputs: Outputs, prepared: Prepared, scale = 1): Detection[] {
+    const c = this.candidates;
+    c.reset();
+    this.decode(outputs, prepared.layout);
+    const keep = this.useNms ? nms(c, this.iouThreshold, this.perClassNms) : Array.from({ length: c.count }, (_, i) => i);
+    const { padX, padY } = prepared.layout;
+    const k = 1 / (prepared.layout.scale * scale);
+    const maxX = prepared.imageWidth / scale;
+    const maxY = prepared.imageHeight / scale;
+    const out: Detection[] = [];
+    for (const i of keep) {
+      const b = i * 4;
+      const box: Box = [
+        clamp((c.boxes[b]! - padX) * k, maxX),
+        clamp((c.boxes[b + 1]! - padY) * k, maxY),
+        clamp((c.boxes[b + 2]! - padX) * k, maxX),
+        clamp((c.boxes[b + 3]! - padY) * k, maxY),
+      ];
+      if (box[2] - box[0] < 1 || box[3] - box[1] < 1) continue;
+      const classId = c.classIds[i]!;
+      const d: Detection = {
+        box,
+        score: c.scores[i]!,
+        classId,
+        className: this.model.classNames[classId] ?? String(classId),
+        label: this.model.labelOf(classId),
+        modelId: this.modelId,
+      };
+      if (c.pointsPer > 0) {
+        d.points = [];
+        const p = i * c.pointsPer * 2;
+        for (let j = 0; j < c.pointsPer; j++) {
+          d.points.push([(c.points[p + 2 * j]! - padX) * k, (c.points[p + 2 * j + 1]! - padY) * k]);
+        }
+      }
+      out.push(d);
+    }
+    return out;
+  }
+
+  /** Safe to call concurrently: calls are serialised because the input buffer is reused. */
+  detect(image: BgrImage, scale = 1): Promise<Detection[]> {
+    const next = this.chain.then(async () => {
+      const prepared = this.prepare(image);
+      const outputs = await this.run(prepared);
+      return this.postprocess(outputs, prepared, scale);
+    });
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  async close(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+function clamp(v: number, max: number): number {
+  return v < 0 ? 0 : v > max ? max : v;
+}

@@ -1,0 +1,69 @@
+// The shared scheduler with the real YOLOX-nano model on real vtest frames.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadDetector } from '../../src/inference/detectors.ts';
+import { DroppedSampleError, InferenceScheduler, SchedulerStoppedError } from '../../src/inference/scheduler.ts';
+import { vtestFrames } from './frames.ts';
+
+const load = (id: string) => loadDetector(id, { threads: 1 });
+
+test('cameras are served round-robin: a busy camera does not starve a quiet one', async (t) => {
+  const s = new InferenceScheduler({ queueDepth: 10, load });
+  t.after(() => s.stop());
+  s.start();
+  const frames = await vtestFrames([4, 8, 12, 16, 20, 24]);
+  const order: string[] = [];
+  const track = (cam: string, p: Promise<unknown>) => p.then(() => order.push(cam));
+  const all = [
+    ...frames.map((f) => track('A', s.submit('A', f, 1, 'yolox-nano'))),
+    ...frames.slice(0, 2).map((f) => track('B', s.submit('B', f, 1, 'yolox-nano'))),
+  ];
+  await Promise.all(all);
+  // A's first sample starts at once; after that the two cameras alternate while both wait.
+  assert.deepEqual(order, ['A', 'B', 'A', 'B', 'A', 'A', 'A', 'A']);
+  const st = s.stats();
+  assert.equal(st.cameras.A!.completed, 6);
+  assert.equal(st.cameras.B!.completed, 2);
+  assert.equal(st.models['yolox-nano']!.inferenceMs.count, 8);
+  assert.ok(st.models['yolox-nano']!.inferenceMs.p50 > 0);
+  assert.ok(st.models['yolox-nano']!.inferenceMs.p99 >= st.models['yolox-nano']!.inferenceMs.p50);
+});
+
+test('a lagging camera keeps at most queueDepth samples waiting and drops the oldest', async (t) => {
+  const s = new InferenceScheduler({ queueDepth: 2, load });
+  t.after(() => s.stop());
+  s.start();
+  const frames = await vtestFrames([10, 20, 30, 40, 50]);
+  const results = await Promise.allSettled(frames.map((f) => s.submit('cam-1', f, 1, 'yolox-nano')));
+  // #0 runs at once; #1 and #2 wait; #3 pushes out #1, #4 pushes out #2.
+  assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'rejected', 'fulfilled', 'fulfilled']);
+  for (const r of results) {
+    if (r.status === 'rejected') assert.ok(r.reason instanceof DroppedSampleError);
+    else assert.ok(r.value.filter((d) => d.label === 'person').length >= 4);
+  }
+  const st = s.stats().cameras['cam-1']!;
+  assert.deepEqual(st, { queued: 0, submitted: 5, completed: 3, dropped: 2, failed: 0 });
+});
+
+test('stop() rejects waiting samples and refuses new ones', async () => {
+  const s = new InferenceScheduler({ queueDepth: 4, load });
+  s.start();
+  const frames = await vtestFrames([5, 6, 7]);
+  const settled = Promise.allSettled(frames.map((f) => s.submit('cam-2', f, 1, 'yolox-nano')));
+  await s.stop();
+  const results = await settled;
+  assert.ok(results.some((r) => r.status === 'rejected' && r.reason instanceof SchedulerStoppedError));
+  await assert.rejects(s.submit('cam-2', frames[0]!, 1, 'yolox-nano'), SchedulerStoppedError);
+});
+
+test('the bound is per camera and model: face samples survive a burst of detector samples', async (t) => {
+  const s = new InferenceScheduler({ queueDepth: 1, load });
+  t.after(() => s.stop());
+  s.start();
+  const frames = await vtestFrames([10, 20, 30, 40]);
+  const face = s.submit('cam-3', frames[0]!, 1, 'yunet');
+  const dets = await Promise.allSettled(frames.map((f) => s.submit('cam-3', f, 1, 'yolox-nano')));
+  assert.deepEqual(dets.map((r) => r.status), ['fulfilled', 'rejected', 'rejected', 'fulfilled']);
+  assert.ok(Array.isArray(await face));
+  assert.equal(s.stats().cameras['cam-3']!.dropped, 2);
+});
