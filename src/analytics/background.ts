@@ -18,7 +18,9 @@ export const DEFAULT_BACKGROUND: BackgroundOptions = { width: 160, alpha: 0.05, 
 export class BackgroundModel {
   readonly w: number;
   readonly h: number;
-  private bg: Float32Array | undefined;
+  private readonly bg: Float32Array;
+  /** Pixels seen unobstructed at least once; the rest have no background yet. */
+  private readonly known: Uint8Array;
   /** ms when each pixel became foreground; 0 = background. */
   readonly fgSince: Float64Array;
   readonly opts: BackgroundOptions;
@@ -28,6 +30,8 @@ export class BackgroundModel {
     this.w = this.opts.width;
     this.h = Math.max(1, Math.round((srcHeight / srcWidth) * this.w));
     this.fgSince = new Float64Array(this.w * this.h);
+    this.bg = new Float32Array(this.w * this.h);
+    this.known = new Uint8Array(this.w * this.h);
   }
 
   /** Box (source pixels) → analysis-grid box. */
@@ -62,10 +66,6 @@ export class BackgroundModel {
    */
   update(image: BgrImage, occluded: Box[], now: number): void {
     const g = this.grey(image);
-    if (!this.bg) {
-      this.bg = g;
-      return;
-    }
     const occ = new Uint8Array(this.w * this.h);
     for (const b of occluded) {
       for (let y = Math.max(0, Math.floor(b[1])); y < Math.min(this.h, Math.ceil(b[3])); y++) {
@@ -75,6 +75,12 @@ export class BackgroundModel {
     const { alpha, threshold } = this.opts;
     for (let i = 0; i < g.length; i++) {
       if (occ[i]) continue;
+      if (!this.known[i]) {
+        // First clear view of this patch of road (people standing there at start leave no ghost).
+        this.bg[i] = g[i]!;
+        this.known[i] = 1;
+        continue;
+      }
       const diff = Math.abs(g[i]! - this.bg[i]!);
       if (diff > threshold) {
         if (this.fgSince[i] === 0) this.fgSince[i] = now;

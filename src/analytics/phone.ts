@@ -34,8 +34,9 @@ export function extractPhoneNumbers(text: string): string[] {
       found.push(`${land[1]}-${land[2]}`);
       continue;
     }
-    // Several numbers glued by OCR: pick mobiles out of a longer run.
-    for (const m of digits.matchAll(/1[3-9]\d{9}/g)) if (digits.length > 11) found.push(m[0]);
+    // Two or more mobiles glued together by OCR; any other long run (device ids, plates) is not a phone.
+    const chunks = digits.match(/\d{11}/g) ?? [];
+    if (digits.length % 11 === 0 && chunks.length > 1 && chunks.every((c) => /^1[3-9]\d{9}$/.test(c))) found.push(...chunks);
   }
   return [...new Set(found)];
 }

@@ -37,6 +37,8 @@ export interface EvalCase {
   camera: CameraConfig;
   needs: Array<'objects' | 'text' | 'overflow'>;
   expected: ExpectedHit[];
+  /** Shows what a safeguard prevents (e.g. without the mask): reported, kept out of the per-rule figures. */
+  control?: boolean;
   /** Seconds after the violation ends by which a cleared event must come (0: not checked). */
   clearBy?: number;
   samples(): AsyncGenerator<EvalSample>;
@@ -132,9 +134,58 @@ export function checkpointStrip(masked: boolean): EvalCase {
     }),
     needs: ['text'],
     expected: [],
+    control: !masked,
     async *samples() {
       const img = await loadPatch(path.join(DATA, 'street/checkpoint_camera_cn.jpg'), undefined, 0.4);
       for (let t = 0; t <= 30; t += 2) yield { t, image: img, key: 'checkpoint' };
+    },
+  };
+}
+
+/** Nearest-neighbour crop-and-scale of a frame region (for moving a real vehicle across a frame). */
+function cropScale(img: BgrImage, box: Box, scale: number): BgrImage {
+  const [x1, y1, x2, y2] = box;
+  const w = Math.round((x2 - x1) * scale);
+  const h = Math.round((y2 - y1) * scale);
+  const data = Buffer.alloc(w * h * 3);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const si = ((Math.floor(y1 + y / scale)) * img.width + Math.floor(x1 + x / scale)) * 3;
+      img.data.copy(data, (y * w + x) * 3, si, si + 3);
+    }
+  }
+  return { data, width: w, height: h };
+}
+
+/**
+ * vtest's white van (cut from the frame, scaled 1.6x) driven across the walkway at t = 8–16 s;
+ * garbage patches from an overflow photo appear behind it (t = 13 and 15 s) and stay.
+ */
+export function compositeSpill(opts: { debris: boolean; truck: boolean }): EvalCase {
+  const debris = [
+    { x: 430, y: 320, t: 13 },
+    { x: 330, y: 335, t: 15 },
+  ];
+  const label = opts.truck && opts.debris ? 'truck passes, debris appears behind it' : opts.truck ? 'truck passes, no debris (control)' : 'debris appears, no truck (control)';
+  const expected: ExpectedHit[] = opts.truck && opts.debris ? [{ box: [330, 320, 487, 368], from: 33, to: 79 }] : [];
+  return {
+    name: `spillage / ${label} (composite)`,
+    rule: 'spillage',
+    composite: true,
+    description: 'vtest frames; the parked van moved across the walkway; debris = crops of overflow/train/dirty/dirty_0003.jpg',
+    camera: camera({ id: 'eval-spill', rules: ['spillage'], zones: [{ id: 'road', type: 'road', polygon: VTEST_PAVEMENT, persistSeconds: 20 }] }),
+    needs: ['objects'],
+    expected,
+    async *samples() {
+      const patch = await loadPatch(path.join(DATA, 'overflow/train/dirty/dirty_0003.jpg'), { left: 95, top: 170, width: 95, height: 55 }, 0.6);
+      let van: BgrImage | undefined;
+      for await (const f of readVideo(VTEST, { fps: 2, width: 768, height: 576 })) {
+        van ??= cropScale(f.image, [651, 42, 725, 100], 1.6);
+        let img = f.image;
+        if (opts.debris) for (const d of debris) if (f.t >= d.t) img = paste(img, patch, d.x, d.y, 2);
+        if (opts.truck && f.t >= 8 && f.t <= 16) img = paste(img, van, Math.round(640 - (540 * (f.t - 8)) / 8), 240);
+        yield { t: f.t, image: img };
+      }
     },
   };
 }

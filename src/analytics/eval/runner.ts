@@ -6,10 +6,14 @@ import { samePlace } from '../dedup.ts';
 import type { HitEventT } from '../hit.ts';
 import type { Box } from '../../inference/types.ts';
 import { BASE_TIME, type EvalCase } from './cases.ts';
+import type { TextReader } from '../rules/ads.ts';
+import type { OverflowScorer } from '../rules/overflow.ts';
 
 export interface Models {
   objects?: Detector;
   text?: Detector;
+  reader?: TextReader;
+  overflow?: OverflowScorer;
 }
 
 export interface CaseResult {
@@ -31,7 +35,7 @@ export interface CaseResult {
 
 export async function runCase(c: EvalCase, models: Models, engineOpts: EngineOptions = {}): Promise<CaseResult> {
   const t0 = Date.now();
-  const engine = new AnalyticsEngine(c.camera, engineOpts);
+  const engine = new AnalyticsEngine(c.camera, { textReader: models.reader, overflow: models.overflow, ...engineOpts });
   const memo = new Map<string, Detection[]>();
   const events: HitEventT[] = [];
   let samples = 0;

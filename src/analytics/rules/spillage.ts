@@ -5,7 +5,7 @@ import type { ZoneT } from '../../config/schema.ts';
 import type { Box } from '../../inference/types.ts';
 import { BackgroundModel } from '../background.ts';
 import type { Finding } from '../dedup.ts';
-import { area, bottomCentre, expand, overlapSmaller, pointInPolygon, rasterize, type Pt } from '../geometry.ts';
+import { area, bottomCentre, expand, overlapSmaller, pointInPolygon, rasterize, union, type Pt } from '../geometry.ts';
 import type { Rule, RuleContext } from './types.ts';
 
 type RoadZone = Extract<ZoneT, { type: 'road' }>;
@@ -63,23 +63,36 @@ export class SpillageRule implements Rule {
 
     const minPixels = Math.max(2, this.zone.minDebrisArea * this.zonePixels);
     const persistMs = this.zone.persistSeconds * 1000;
-    const findings: Finding[] = [];
+    // All debris blamed on one truck passage is one spill: one finding, the union of its regions.
+    const byPassage = new Map<Passage, Array<{ box: Box; pixels: number; onset: number }>>();
     for (const r of bgm.staticRegions(now, persistMs, this.mask!, minPixels)) {
       const p = [...this.passages.values()].find(
         (q) => r.onset >= q.start - 2_000 && r.onset <= q.end + this.linkMs && q.path.some((b) => overlapSmaller(expand(b, 0.15), r.box) > 0.3),
       );
-      if (!p || !ctx.enforced) continue;
-      const k = width / bgm.w;
-      const box: Box = [r.box[0] * k, r.box[1] * k, r.box[2] * k, r.box[3] * k];
+      if (p) byPassage.set(p, [...(byPassage.get(p) ?? []), r]);
+    }
+    const findings: Finding[] = [];
+    if (!ctx.enforced) return findings;
+    const k = width / bgm.w;
+    for (const [p, regions] of byPassage) {
+      const u = union(regions.map((r) => r.box));
+      const pixels = regions.reduce((s, r) => s + r.pixels, 0);
       findings.push({
         rule: 'spillage',
         zoneId: this.zone.id,
-        box,
-        since: r.onset,
-        score: Math.min(1, 0.5 + r.pixels / (4 * minPixels) / 10),
+        box: [u[0] * k, u[1] * k, u[2] * k, u[3] * k],
+        since: Math.min(...regions.map((r) => r.onset)),
+        score: Math.min(1, 0.5 + pixels / minPixels / 40),
         detections: [{ box: p.best.box, score: p.best.score, classId: 7, className: 'truck', label: 'truck', modelId: 'tracker' }],
         thresholds: { persistSeconds: this.zone.persistSeconds, minDebrisArea: this.zone.minDebrisArea },
-        attributes: { truckTrackId: p.trackId, truckBestFrameAt: p.best.at, truckBox: p.best.box, truckPassedAt: [p.start, p.end], debrisPixels: r.pixels },
+        attributes: {
+          truckTrackId: p.trackId,
+          truckBestFrameAt: p.best.at,
+          truckBox: p.best.box,
+          truckPassedAt: [p.start, p.end],
+          debrisRegions: regions.length,
+          debrisPixels: pixels,
+        },
       });
     }
     return findings;
