@@ -47,8 +47,8 @@ async function main(): Promise<void> {
     const tp = rs.reduce((s, r) => s + r.tp, 0) + (rule === 'overflow' ? ov.tp : 0);
     const fp = rs.reduce((s, r) => s + r.fp, 0) + (rule === 'overflow' ? ov.fp : 0);
     const fn = rs.reduce((s, r) => s + r.fn, 0) + (rule === 'overflow' ? ov.fn : 0);
-    const cases = rule === 'overflow' ? `${ov.photos} real photos` : `${rs.length} (${rs.filter((r) => r.composite).length} composite)`;
-    return { rule, cases, tp, fp, fn, precision: tp + fp ? tp / (tp + fp) : NaN, recall: tp + fn ? tp / (tp + fn) : NaN };
+    const caseText = rule === 'overflow' ? `${ov.photos} real photos` : `${rs.length} (${rs.filter((r) => r.composite).length} composite)`;
+    return { rule, cases: caseText, tp, fp, fn, precision: tp + fp ? tp / (tp + fp) : NaN, recall: tp + fn ? tp / (tp + fn) : NaN };
   });
   for (const [i, r] of results.entries()) if (cases[i]!.control) console.log(`control, not in the table: ${r.name}: ${r.opened} alert(s)`);
   const f = (x: number): string => (Number.isNaN(x) ? '  n/a' : x.toFixed(3));
