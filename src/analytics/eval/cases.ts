@@ -67,9 +67,10 @@ export function vtestSidewalk(): EvalCase {
 }
 
 /** The stall from times_square_vendor_cart.png (umbrellas, cart, people at it), held in a closer view of vtest. */
-export function compositeStall(opts: { from?: number; to?: number } = {}): EvalCase {
+export function compositeStall(opts: { from?: number; to?: number; dwellSeconds?: number; loops?: number } = {}): EvalCase {
   const from = opts.from ?? 20;
   const to = opts.to ?? 110;
+  const dwell = opts.dwellSeconds ?? 60;
   const at = { x: 330, y: 250 };
   const scale = 1.8;
   const crop = { left: 990, top: 380, width: 240, height: 160 };
@@ -79,13 +80,13 @@ export function compositeStall(opts: { from?: number; to?: number } = {}): EvalC
     rule: 'vending',
     composite: true,
     description: 'vendor cart crop of street/times_square_vendor_cart.png pasted into vtest (2x crop of the walkway) and held; people walk by',
-    camera: camera({ id: 'eval-stall', rules: ['vending'], zones: [{ id: 'sidewalk', type: 'no-vending', polygon: [[0, 0.2], [1, 0], [1, 1], [0.45, 1], [0, 0.5]], dwellSeconds: 60 }] }),
+    camera: camera({ id: 'eval-stall', rules: ['vending'], zones: [{ id: 'sidewalk', type: 'no-vending', polygon: [[0, 0.2], [1, 0], [1, 1], [0.45, 1], [0, 0.5]], dwellSeconds: dwell }] }),
     needs: ['objects'],
-    expected: [{ box, from: from + 60, to: to + 1 }],
+    expected: [{ box, from: from + dwell, to: to + 1 }],
     clearBy: 30,
     async *samples() {
       const stall = await loadPatch(path.join(DATA, 'street/times_square_vendor_cart.png'), crop, scale);
-      const frames = readVideo(VTEST, { fps: 2, loops: 1, width: 768, height: 576, filter: 'crop=384:288:300:150' });
+      const frames = readVideo(VTEST, { fps: 2, loops: opts.loops ?? 1, width: 768, height: 576, filter: 'crop=384:288:300:150' });
       for await (const f of frames) yield { t: f.t, image: f.t >= from && f.t < to ? paste(f.image, stall, at.x, at.y, 3) : f.image };
     },
   };
