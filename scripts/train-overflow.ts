@@ -6,6 +6,7 @@ import path from 'node:path';
 import { Backbone, YOLOX_NANO_FEATURE_TENSORS } from '../src/analytics/overflow/backbone.ts';
 import { listSamples, stratifiedSplit, type Sample } from '../src/analytics/overflow/dataset.ts';
 import { binaryMetrics, predict, trainHead, type HeadFileT } from '../src/analytics/overflow/head.ts';
+import { recordHeadSha } from '../src/analytics/overflow/manifest-head.ts';
 import { loadManifest, PROJECT_ROOT, resolveModel, sha256File } from '../src/inference/manifest.ts';
 
 const OUT = process.env.OVERFLOW_HEAD_OUT ?? path.join(PROJECT_ROOT, 'models/overflow-head.json');
@@ -80,6 +81,7 @@ async function main(): Promise<void> {
     holdout: holdM,
   };
   writeFileSync(OUT, JSON.stringify(head) + '\n');
+  if (!process.env.OVERFLOW_HEAD_OUT) await recordHeadSha('overflow-head', OUT);
 
   const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
   console.log(`head: ${tensors.length} pooled tensors → ${params.dims} features → MLP(${opts.hidden}) trained in ${trainSeconds.toFixed(1)} s`);

@@ -1,13 +1,11 @@
 // Backbone + trained head = the overflowing-bin classifier used by the overflow rule.
-import path from 'node:path';
 import type { BgrImage } from '../../ingest/types.ts';
 import type { Box } from '../../inference/types.ts';
-import { PROJECT_ROOT } from '../../inference/manifest.ts';
+import { resolveHead } from './manifest-head.ts';
 import type { OverflowScorer } from '../rules/overflow.ts';
 import { Backbone } from './backbone.ts';
 import { loadHead, predict, type HeadFileT } from './head.ts';
 
-export const DEFAULT_HEAD = path.join(PROJECT_ROOT, 'models/overflow-head.json');
 
 export class OverflowClassifier implements OverflowScorer {
   readonly id = 'overflow-head';
@@ -16,10 +14,11 @@ export class OverflowClassifier implements OverflowScorer {
     readonly head: HeadFileT,
   ) {}
 
-  static async load(headFile = DEFAULT_HEAD, threads = 2): Promise<OverflowClassifier> {
-    const head = await loadHead(headFile);
+  /** The manifest's verified head by default; an explicit file (e.g. a fresh training run) as given. */
+  static async load(headFile?: string, threads = 2): Promise<OverflowClassifier> {
+    const head = await loadHead(headFile ?? (await resolveHead('overflow-head')));
     const backbone = await Backbone.load({ modelId: head.backbone.modelId, tensors: head.backbone.tensors, threads });
-    if (backbone.dims !== head.dims) throw new Error(`${headFile}: head expects ${head.dims} features, backbone gives ${backbone.dims}`);
+    if (backbone.dims !== head.dims) throw new Error(`${headFile ?? 'overflow-head'}: head expects ${head.dims} features, backbone gives ${backbone.dims}`);
     return new OverflowClassifier(backbone, head);
   }
 
