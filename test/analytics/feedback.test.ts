@@ -33,6 +33,8 @@ after(async () => {
 
 // A short stall case: stall from 5 s to 45 s, 15 s dwell, clip played once.
 const shortStall = () => compositeStall({ from: 5, to: 45, dwellSeconds: 15, loops: 0 });
+// The replay: the same stall on another day — set up 7 s later, so other passers-by and other frames behind it.
+const replayStall = () => compositeStall({ from: 12, to: 52, dwellSeconds: 15, loops: 0 });
 const verdictOf = (e: HitEventT, verdict: 'confirmed' | 'rejected', embedding = e.embedding) => ({
   hitId: e.hitId, cameraId: e.cameraId, zoneId: e.zoneId, rule: e.rule, verdict,
   box: normaliseBox(e.attributes.box as Box, 768, 576), embedding, at: e.at,
@@ -51,7 +53,7 @@ test('a rejected false alert does not recur on replay; an unrelated rejection do
   // A rejection of something different at the same place (the embedding of an empty pavement crop) ...
   const other = opened[0]!.embedding!.map((v, i) => (i % 2 ? v : -v));
   await store.add(verdictOf(opened[0]!, 'rejected', other));
-  const stillThere = await runCase(shortStall(), { objects }, { embedder, verdicts: new StoreVerdictFilter(await JsonFileVerdictStore.open(file)) });
+  const stillThere = await runCase(replayStall(), { objects }, { embedder, verdicts: new StoreVerdictFilter(await JsonFileVerdictStore.open(file)) });
   assert.equal(stillThere.opened, 1, 'a dissimilar rejection must not suppress');
   const replayed = stillThere.events.find((e) => e.event === 'opened')!;
   const sim = cosine(replayed.embedding!, opened[0]!.embedding!);
@@ -59,7 +61,7 @@ test('a rejected false alert does not recur on replay; an unrelated rejection do
 
   // ... then the officer rejects the real alert; the store is reopened from disk, as after a restart.
   await store.add(verdictOf(opened[0]!, 'rejected'));
-  const replay = await runCase(shortStall(), { objects }, { embedder, verdicts: new StoreVerdictFilter(await JsonFileVerdictStore.open(file)) });
+  const replay = await runCase(replayStall(), { objects }, { embedder, verdicts: new StoreVerdictFilter(await JsonFileVerdictStore.open(file)) });
   assert.equal(replay.opened, 0, 'the rejected alert recurred');
   console.log(`replay after rejection: ${replay.opened} alerts (before: ${first.opened})`);
 });
@@ -69,7 +71,7 @@ test('confirmations of similar hits at the place strengthen the score', { timeou
   const base = await runCase(shortStall(), { objects }, { embedder, verdicts: new StoreVerdictFilter(store) });
   const o = base.events.find((e) => e.event === 'opened')!;
   await store.add(verdictOf(o, 'confirmed'));
-  const again = await runCase(shortStall(), { objects }, { embedder, verdicts: new StoreVerdictFilter(store) });
+  const again = await runCase(replayStall(), { objects }, { embedder, verdicts: new StoreVerdictFilter(store) });
   const o2 = again.events.find((e) => e.event === 'opened')!;
   assert.ok(o2, 'a confirmed look-alike still alerts');
   assert.ok(o2.score > o.score, `score ${o2.score} should exceed ${o.score}`);
