@@ -43,6 +43,7 @@ test('a lagging camera keeps at most queueDepth samples waiting and drops the ol
   }
   const st = s.stats().cameras['cam-1']!;
   assert.deepEqual(st, { queued: 0, submitted: 5, completed: 3, dropped: 2, failed: 0 });
+  assert.deepEqual(s.health(), { running: true, cameras: 1, queued: 0, active: 0, dropped: 2, failed: 0 });
 });
 
 test('stop() rejects waiting samples and refuses new ones', async () => {
