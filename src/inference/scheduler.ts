@@ -138,6 +138,18 @@ export class InferenceScheduler {
     });
   }
 
+  /** One-line health for dashboards: totals over all cameras and models. */
+  health(): { running: boolean; cameras: number; queued: number; active: number; dropped: number; failed: number } {
+    let queued = 0, dropped = 0, failed = 0, active = 0;
+    for (const q of this.cameras.values()) {
+      queued += q.jobs.length;
+      dropped += q.dropped;
+      failed += q.failed;
+    }
+    for (const m of this.models.values()) active += m.active;
+    return { running: this.running, cameras: this.cameras.size, queued, active, dropped, failed };
+  }
+
   stats(): SchedulerStats {
     const cameras: SchedulerStats['cameras'] = {};
     for (const [id, q] of this.cameras) {

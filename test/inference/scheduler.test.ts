@@ -43,6 +43,7 @@ test('a lagging camera keeps at most queueDepth samples waiting and drops the ol
   }
   const st = s.stats().cameras['cam-1']!;
   assert.deepEqual(st, { queued: 0, submitted: 5, completed: 3, dropped: 2, failed: 0 });
+  assert.deepEqual(s.health(), { running: true, cameras: 1, queued: 0, active: 0, dropped: 2, failed: 0 });
 });
 
 test('stop() rejects waiting samples and refuses new ones', async () => {
@@ -89,4 +90,13 @@ test('pipelined (default: two samples handed to the detector) stays fair and giv
   s2.start();
   const more = await Promise.allSettled(frames.slice(0, 5).map((f) => s2.submit('C', f, 1, 'yolox-nano')));
   assert.deepEqual(more.map((r) => r.status), ['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+});
+
+test('a model that cannot load fails its samples with the loader error, counted as failed', async (t) => {
+  const s = new InferenceScheduler({ load });
+  t.after(() => s.stop());
+  s.start();
+  const [frame] = await vtestFrames([1], { width: 64, height: 48 });
+  await assert.rejects(s.submit('cam-9', frame!, 1, 'no-such-model'), /model "no-such-model" is not in the manifest/);
+  assert.equal(s.health().failed, 1);
 });
