@@ -1,0 +1,114 @@
+// CasesPort over the cases stage's CaseStore: scoped filters, keyset pages, history from the
+// hash-chained audit log, transitions and evidence-access audit entries.
+import type { RuleTypeT } from '../../config/schema.ts';
+import {
+  CaseNotFoundError,
+  IllegalTransitionError,
+  VersionConflictError,
+  type CaseFilter,
+  type CaseRecord,
+  type CaseStore,
+} from '../../cases/index.ts';
+import { NotFound } from '../errors.ts';
+import {
+  TransitionError,
+  type CaseEventView,
+  type CaseQuery,
+  type CasesPort,
+  type CaseState,
+  type CaseView,
+  type RejectReason,
+  type Stats,
+} from '../ports.ts';
+
+export function caseView(c: CaseRecord): CaseView {
+  return {
+    id: c.id,
+    hitId: c.hitId,
+    cameraId: c.cameraId,
+    zoneId: c.zoneId,
+    district: c.district,
+    street: c.street,
+    category: c.rule,
+    state: c.state,
+    score: c.score,
+    openedAt: c.createdAt.getTime(),
+    updatedAt: c.updatedAt.getTime(),
+    reason: c.rejectReason,
+    bundleId: c.evidence?.bundleId ?? null,
+  };
+}
+
+function filterOf(q: Omit<CaseQuery, 'limit' | 'cursor'>): CaseFilter {
+  return {
+    districts: q.districts,
+    // The store filters one street; several allowed streets are applied after the query.
+    street: q.streets?.length === 1 ? q.streets[0] : undefined,
+    rule: q.categories as RuleTypeT[] | undefined,
+    state: q.states,
+    from: q.from === undefined ? undefined : new Date(q.from),
+    to: q.to === undefined ? undefined : new Date(q.to),
+  };
+}
+
+export class StoreCases implements CasesPort {
+  constructor(private readonly store: CaseStore) {}
+
+  async list(q: CaseQuery) {
+    const page = await this.store.listCases(filterOf(q), { limit: q.limit, cursor: q.cursor });
+    const streets = q.streets && q.streets.length > 1 ? q.streets : undefined;
+    const items = page.items.filter((c) => !streets || streets.includes(c.street)).map(caseView);
+    return { items, total: page.total, nextCursor: page.nextCursor };
+  }
+
+  async get(id: string) {
+    const c = await this.store.getCase(id);
+    return c ? caseView(c) : null;
+  }
+
+  async history(id: string): Promise<CaseEventView[]> {
+    const entries = await this.store.auditEntries({ targetType: 'case', targetId: id, limit: 1000 });
+    return entries
+      .filter((e) => e.action === 'case.created' || e.action === 'case.transition')
+      .map((e) => {
+        const d = e.details as { from?: string; to?: string; state?: string; reason?: string };
+        return {
+          at: e.at.getTime(),
+          actor: e.actor,
+          from: e.action === 'case.created' ? null : (d.from ?? null),
+          to: e.action === 'case.created' ? (d.state ?? 'new') : String(d.to),
+          reason: d.reason ?? null,
+        };
+      });
+  }
+
+  async auditTrail(id: string) {
+    const entries = await this.store.auditEntries({ targetType: 'case', targetId: id, limit: 1000 });
+    return entries.map((e) => ({ seq: e.seq, at: e.at.getTime(), actor: e.actor, action: e.action, details: e.details, hash: e.hash }));
+  }
+
+  async transition(id: string, to: CaseState, actor: string, reason?: RejectReason) {
+    try {
+      return caseView(await this.store.transition(id, { to, actor, reason }));
+    } catch (err) {
+      if (err instanceof IllegalTransitionError || err instanceof VersionConflictError) throw new TransitionError(err.message);
+      if (err instanceof CaseNotFoundError) throw new NotFound(err.message);
+      throw err;
+    }
+  }
+
+  async stats(q: Omit<CaseQuery, 'limit' | 'cursor' | 'states'>): Promise<Stats> {
+    const f = filterOf(q);
+    const [s, p] = await Promise.all([this.store.stats(f), this.store.precision(f, 'rule')]);
+    return {
+      byType: s.byType.map((r) => ({ key: r.rule, count: r.count })),
+      byDistrict: s.byDistrict.map((r) => ({ key: r.district, count: r.count })),
+      byHour: s.byHourOfDay.map((r) => ({ key: String(r.hour), count: r.count })),
+      precision: p.groups,
+    };
+  }
+
+  async audit(e: { actor: string; action: string; caseId: string; file?: string }) {
+    await this.store.recordEvidenceAccess({ actor: e.actor, caseId: e.caseId, purpose: e.action, variant: e.file });
+  }
+}

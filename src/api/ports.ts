@@ -1,0 +1,138 @@
+// What the API needs from the other stages. Each stage's real implementation is adapted to
+// these in src/api/adapters/; the routes never import a stage directly.
+import type { CameraConfig, RuleTypeT } from '../config/schema.ts';
+import type { SourceHealth } from '../ingest/types.ts';
+
+export const CASE_STATES = ['new', 'pending_review', 'confirmed', 'dispatched', 'resolved', 'rejected'] as const;
+export type CaseState = (typeof CASE_STATES)[number];
+export const REJECT_REASONS = ['not_violation', 'duplicate', 'wrong_type', 'image_unusable'] as const;
+export type RejectReason = (typeof REJECT_REASONS)[number];
+
+export interface CaseView {
+  id: string;
+  hitId: string;
+  cameraId: string;
+  zoneId: string;
+  district: string;
+  street: string;
+  category: RuleTypeT;
+  state: CaseState;
+  score: number;
+  /** ms since epoch */
+  openedAt: number;
+  updatedAt: number;
+  reason?: string | null;
+  /** Evidence bundle id, when the bundle is sealed. */
+  bundleId?: string | null;
+}
+
+export interface CaseEventView {
+  at: number;
+  actor: string;
+  from: string | null;
+  to: string;
+  reason?: string | null;
+}
+
+export interface CaseQuery {
+  /** undefined = no restriction; a list = any of. Scope is already folded in. */
+  districts?: string[];
+  streets?: string[];
+  categories?: string[];
+  states?: CaseState[];
+  from?: number;
+  to?: number;
+  limit: number;
+  /** Opaque keyset cursor from the previous page's nextCursor. */
+  cursor?: string | null;
+}
+
+export interface Stats {
+  byType: { key: string; count: number }[];
+  byDistrict: { key: string; count: number }[];
+  /** Hour of day 0..23 (server local time). */
+  /** Hour of day 0..23 in the bureau's time zone. */
+  byHour: { key: string; count: number }[];
+  /**
+   * Officers' verdicts per type: confirmed = true positives; rejected as not a violation or
+   * wrong type = false positives; duplicates and unusable images are excluded.
+   */
+  precision: { key: string; truePositives: number; falsePositives: number; excluded: number; precision: number | null }[];
+}
+
+export class TransitionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TransitionError';
+  }
+}
+
+export interface CasesPort {
+  list(q: CaseQuery): Promise<{ items: CaseView[]; total: number; nextCursor: string | null }>;
+  get(id: string): Promise<CaseView | null>;
+  history(id: string): Promise<CaseEventView[]>;
+  /** Throws TransitionError for a transition the lifecycle does not allow. */
+  transition(id: string, to: CaseState, actor: string, reason?: RejectReason): Promise<CaseView>;
+  stats(q: Omit<CaseQuery, 'limit' | 'cursor' | 'states'>): Promise<Stats>;
+  /** The case's entries in the hash-chained audit log, oldest first. */
+  auditTrail(id: string): Promise<{ seq: number; at: number; actor: string; action: string; details: Record<string, unknown>; hash: string }[]>;
+  /** Appends to the hash-chained audit log (every evidence view goes here). */
+  audit(entry: { actor: string; action: string; caseId: string; file?: string }): Promise<void>;
+}
+
+export interface EvidenceFile {
+  name: string;
+  sha256: string;
+  bytes: number;
+  /** original | annotated | redacted | clip | manifest */
+  kind: string;
+  contentType: string;
+}
+
+export interface VerifyView {
+  ok: boolean;
+  problems: string[];
+}
+
+export interface EvidencePort {
+  files(bundleId: string): Promise<EvidenceFile[] | null>;
+  read(bundleId: string, name: string): Promise<Buffer | null>;
+  verify(bundleId: string): Promise<VerifyView>;
+}
+
+export interface CameraRuntime {
+  health(cameraId: string): SourceHealth | undefined;
+  /** Latest full-resolution JPEG from the ring buffer. */
+  snapshot(cameraId: string): Promise<Buffer | null>;
+}
+
+export interface CameraDirectory {
+  list(): CameraConfig[];
+  get(id: string): CameraConfig | undefined;
+  /** The streams-config file that defines the camera (for zone edits). */
+  fileOf(id: string): string | undefined;
+  reload(): Promise<void>;
+}
+
+export interface GbDevice {
+  deviceId: string;
+  name?: string;
+  online: boolean;
+  lastKeepaliveAt?: number;
+  channels: number;
+}
+
+export interface GbChannel {
+  channelId: string;
+  deviceId: string;
+  name?: string;
+  status?: string;
+}
+
+export interface Gb28181Directory {
+  devices(): Promise<GbDevice[]>;
+  channels(deviceId: string): Promise<GbChannel[] | null>;
+}
+
+/** Officers' verdicts go back to detection (analytics' verdict store) through this hook. */
+export type VerdictHook = (v: { case: CaseView; verdict: 'confirmed' | 'rejected'; reason?: RejectReason; actor: string; at: number }) => Promise<void>;

@@ -1,0 +1,98 @@
+// Evidence of a case: list, view (watermarked, audited), download of originals (audited,
+// legal roles only) and verification of the sealed bundle.
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { actorOf } from '../auth/access.ts';
+import { guard, who } from '../auth/plugin.ts';
+import { NotFound } from '../errors.ts';
+import type { ApiMetrics } from '../metrics.ts';
+import type { CasesPort, EvidencePort } from '../ports.ts';
+import { Errors, CaseIdParams } from '../schemas.ts';
+import { visibleCase } from '../scope.ts';
+import { watermark } from '../watermark.ts';
+
+export interface EvidenceRouteOptions {
+  cases: CasesPort;
+  evidence: EvidencePort;
+  metrics: ApiMetrics;
+}
+
+// Bundle file names are manifest keys such as frames/0-at-original.jpg; only names the
+// manifest lists are ever read, and `..` segments are refused outright.
+const FileQuery = z.object({
+  name: z.string().max(200).regex(/^(?!.*(^|\/)\.\.?(\/|$))[\w.-]+(\/[\w.-]+)*$/, 'a file name from the bundle manifest'),
+});
+const FileBody = z.object({ name: z.string(), sha256: z.string(), bytes: z.number(), kind: z.string(), contentType: z.string() });
+
+export const evidenceRoutes: FastifyPluginAsyncZod<EvidenceRouteOptions> = async (app, opts) => {
+  const { cases, evidence } = opts;
+
+  const bundleOf = async (req: { params: { id: string } } & Parameters<typeof who>[0]) => {
+    const c = visibleCase(who(req), await cases.get(req.params.id), req.params.id);
+    if (!c.bundleId) throw new NotFound(`case ${c.id} has no sealed evidence yet`);
+    return { c, bundleId: c.bundleId };
+  };
+
+  app.get(
+    '/api/cases/:id/evidence',
+    { preHandler: guard('evidence:view'), schema: { tags: ['evidence'], summary: 'Files of the evidence bundle', params: CaseIdParams, response: { ...Errors, 200: z.object({ bundleId: z.string(), files: z.array(FileBody) }) } } },
+    async (req) => {
+      const { bundleId } = await bundleOf(req);
+      const files = await evidence.files(bundleId);
+      if (!files) throw new NotFound(`bundle ${bundleId} is missing`);
+      return { bundleId, files };
+    },
+  );
+
+  const fetchFile = async (bundleId: string, name: string) => {
+    const files = await evidence.files(bundleId);
+    const meta = files?.find((f) => f.name === name);
+    const data = meta ? await evidence.read(bundleId, name) : null;
+    if (!meta || !data) throw new NotFound(`no file ${name} in the bundle`);
+    return { meta, data };
+  };
+
+  app.get(
+    '/api/cases/:id/evidence/view',
+    { preHandler: guard('evidence:view'), schema: { tags: ['evidence'], summary: 'View one file; images are watermarked with viewer and time', params: CaseIdParams, querystring: FileQuery } },
+    async (req, reply) => {
+      const p = who(req);
+      const { c, bundleId } = await bundleOf(req);
+      const { meta, data } = await fetchFile(bundleId, req.query.name);
+      await cases.audit({ actor: actorOf(p), action: 'evidence.view', caseId: c.id, file: meta.name });
+      opts.metrics.evidenceViews.inc({ action: 'view' });
+      reply.header('cache-control', 'private, no-store');
+      if (meta.contentType.startsWith('image/')) return reply.type('image/jpeg').send(await watermark(data, p.name));
+      return reply.type(meta.contentType).send(data);
+    },
+  );
+
+  app.get(
+    '/api/cases/:id/evidence/download',
+    { preHandler: guard('evidence:download'), schema: { tags: ['evidence'], summary: 'Download the sealed original (legal file)', params: CaseIdParams, querystring: FileQuery } },
+    async (req, reply) => {
+      const p = who(req);
+      const { c, bundleId } = await bundleOf(req);
+      const { meta, data } = await fetchFile(bundleId, req.query.name);
+      await cases.audit({ actor: actorOf(p), action: 'evidence.download', caseId: c.id, file: meta.name });
+      opts.metrics.evidenceViews.inc({ action: 'download' });
+      return reply
+        .header('content-disposition', `attachment; filename="${bundleId}-${meta.name.replaceAll('/', '_')}"`)
+        .header('x-content-sha256', meta.sha256)
+        .type(meta.contentType)
+        .send(data);
+    },
+  );
+
+  app.get(
+    '/api/cases/:id/verify',
+    { preHandler: guard('evidence:verify'), schema: { tags: ['evidence'], summary: 'Verify hashes, signature and chain of the bundle', params: CaseIdParams, response: { ...Errors, 200: z.object({ bundleId: z.string(), ok: z.boolean(), problems: z.array(z.string()) }) } } },
+    async (req) => {
+      const p = who(req);
+      const { c, bundleId } = await bundleOf(req);
+      const r = await evidence.verify(bundleId);
+      await cases.audit({ actor: actorOf(p), action: 'evidence.verify', caseId: c.id });
+      return { bundleId, ...r };
+    },
+  );
+};

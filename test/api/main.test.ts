@@ -1,0 +1,83 @@
+// The API as its own process (tsx src/api/main.ts) on environment configuration alone:
+// PostgreSQL schema, filesystem evidence, demo logins, case-queue alerts on Redis.
+import { after, before, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Queue } from 'bullmq';
+import { PROJECT_ROOT } from '../../src/inference/manifest.ts';
+import { createSchema, freshSchemaName, PG_URL } from '../cases/stores.ts';
+import { STREAMS_YAML } from './support/harness.ts';
+
+const PORT = 18090;
+const url = `http://127.0.0.1:${PORT}`;
+const dir = mkdtempSync(path.join(os.tmpdir(), 'huiyan-api-main-'));
+const prefix = `tapimain${randomBytes(3).toString('hex')}`;
+let child: ChildProcess;
+let exited: Promise<number | null>;
+let dropSchema: () => Promise<void>;
+let stderr = '';
+
+before(async () => {
+  const schema = freshSchemaName('apimain');
+  dropSchema = await createSchema(schema);
+  writeFileSync(path.join(dir, 'cams.yaml'), STREAMS_YAML);
+  child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'src/api/main.ts')], {
+    env: {
+      ...process.env,
+      HUIYAN_API_PORT: String(PORT),
+      HUIYAN_LIVE_PORTS: '18091-18092',
+      HUIYAN_DATABASE_URL: PG_URL,
+      HUIYAN_PG_SCHEMA: schema,
+      HUIYAN_STREAMS_CONFIG: dir,
+      HUIYAN_EVIDENCE_DIR: path.join(dir, 'evidence'),
+      HUIYAN_EVIDENCE_KEYS: path.join(dir, 'keys'),
+      HUIYAN_EVIDENCE_SPOOL: path.join(dir, 'spool'),
+      HUIYAN_COOKIE_SECRET: randomBytes(32).toString('hex'),
+      HUIYAN_DEMO_PASSWORD: 'demo-pass-2026',
+      HUIYAN_QUEUE_PREFIX: prefix,
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  child.stderr!.on('data', (d) => (stderr += d));
+  exited = new Promise((r) => child.once('exit', (code) => r(code)));
+});
+
+after(async () => {
+  if (child.exitCode === null) child.kill('SIGTERM');
+  const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(t);
+  const q = new Queue('case', { connection: { host: '127.0.0.1', port: 6379 }, prefix });
+  await q.obliterate({ force: true }).catch(() => {});
+  await q.close();
+  await dropSchema();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+it('starts from the environment, seeds one officer per district and exits cleanly on SIGTERM', async () => {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const ok = await fetch(`${url}/healthz`).then((r) => r.status === 200, () => false);
+    if (ok && /"msg":"api listening"/.test(stderr)) break;
+    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`API did not come up:\n${stderr}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.match(stderr, /"msg":"demo login".*"username":"officer1"/);
+  const login = await fetch(`${url}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'officer2', password: 'demo-pass-2026' }) });
+  assert.equal(login.status, 200);
+  const me = await login.json();
+  assert.equal(me.role, 'officer');
+  assert.equal(me.scope.districts.length, 1);
+  const cookie = login.headers.getSetCookie()[0].split(';')[0];
+  const cams = await (await fetch(`${url}/api/cameras`, { headers: { cookie } })).json();
+  assert.equal(cams.items.length, 1);
+  assert.equal(cams.items[0].district, me.scope.districts[0]);
+  const index = await fetch(`${url}/`);
+  assert.match(await index.text(), /慧眼/);
+  child.kill('SIGTERM');
+  assert.equal(await exited, 0);
+});
