@@ -107,6 +107,8 @@ export class AnalyticsEngine {
   }
 
   private async consider(f: Finding, now: number, sample: Sample, width: number, height: number, imageScale: number): Promise<HitEventT | undefined> {
+    // The frame size lets later stages (verdict store, evidence) normalise the hit's box.
+    f = { ...f, attributes: { ...f.attributes, frameSize: [width, height] } };
     const open = this.deduper.match(f);
     if (open) return this.deduper.refresh(open, { ...f, score: Math.min(1, f.score + ((open.finding.attributes.verdictBoost as number) ?? 0)), attributes: { ...f.attributes, verdictBoost: open.finding.attributes.verdictBoost } }, now);
     if (this.deduper.coolingDown(f, now)) {
