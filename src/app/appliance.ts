@@ -21,6 +21,13 @@ import { CameraManager } from '../ingest/camera-manager.ts';
 import { DetectionPipeline } from '../pipeline/detection-pipeline.ts';
 import { createLogger, type Logger } from '../util/log.ts';
 import { ensureRedis, type RedisHandle } from './local-redis.ts';
+import { startApiServer, type ApiServer } from '../api/server.ts';
+import { API_MIGRATION_DIR } from '../api/db.ts';
+import { ManagerRuntime } from '../api/adapters/camera-manager.ts';
+import { StoreEvidence } from '../api/adapters/evidence-store.ts';
+import { demoUsers, ensureUsers } from '../api/seed.ts';
+import { evidenceEnv, openStore } from '../evidence/config.ts';
+import { KeyRing } from '../evidence/keys.ts';
 
 const Env = z.object({
   HUIYAN_STREAMS_CONFIG: z.string().default(path.join(PROJECT_ROOT, 'streams-config')),
@@ -39,7 +46,17 @@ export interface Appliance {
   pipeline: DetectionPipeline;
   outbox: HitOutbox;
   workers: Record<'hit' | 'evidence' | 'case' | 'notify', RunningWorker>;
+  api?: ApiServer;
   stop(): Promise<void>;
+}
+
+export interface ApiOptions {
+  host: string;
+  port: number;
+  livePorts: { first: number; last: number };
+  cookieSecret: string;
+  /** Creates demo logins (admin, commander, auditor, one officer per district) when set. */
+  demoPassword?: string;
 }
 
 /** Models that only some rules need are loaded once, on first use. */
@@ -59,11 +76,14 @@ async function engineOptionsFactory(store: CaseStore, threads: number, cams: Cam
   return () => ({ ...preload, embedder, verdicts });
 }
 
-export async function startAppliance(env: NodeJS.ProcessEnv = process.env, log: Logger = createLogger({ stage: 'appliance' })): Promise<Appliance> {
+export async function startAppliance(
+  env: NodeJS.ProcessEnv = process.env,
+  log: Logger = createLogger({ stage: 'appliance' }),
+  apiOptions?: ApiOptions,
+): Promise<Appliance> {
   const e = Env.parse(env);
   const redis = await ensureRedis({ url: env.HUIYAN_REDIS_URL, dataDir: e.HUIYAN_VAR, log });
   const full: NodeJS.ProcessEnv = { ...env, HUIYAN_REDIS_URL: redis.url };
-  const { API_MIGRATION_DIR } = await import('../api/db.ts');
   const store = await openCaseStore({
     ...dbOptionsFromEnv(full),
     migrations: [API_MIGRATION_DIR],
@@ -88,6 +108,7 @@ export async function startAppliance(env: NodeJS.ProcessEnv = process.env, log: 
   const pipeline = new DetectionPipeline({ feed: cameras, scheduler, sink: outbox, engineOptions, log: log.child({ part: 'pipeline' }) });
   pipeline.start();
   await cameras.start();
+  const api = apiOptions ? await startApi(full, store, cameras, apiOptions, log) : undefined;
 
   return {
     env: full,
@@ -98,7 +119,9 @@ export async function startAppliance(env: NodeJS.ProcessEnv = process.env, log: 
     pipeline,
     outbox,
     workers,
+    api,
     async stop() {
+      await api?.close();
       await cameras.stop();
       await pipeline.stop();
       await scheduler.stop();
@@ -109,4 +132,25 @@ export async function startAppliance(env: NodeJS.ProcessEnv = process.env, log: 
       await redis.stop();
     },
   };
+}
+
+async function startApi(env: NodeJS.ProcessEnv, store: CaseStore, cameras: CameraManager, o: ApiOptions, log: Logger): Promise<ApiServer> {
+  const ev = evidenceEnv(env);
+  const evStore = openStore(ev);
+  await evStore.init();
+  const dispatch = dispatchConfigFromEnv(env);
+  const api = await startApiServer({
+    store,
+    evidence: new StoreEvidence(evStore, await KeyRing.loadOrCreate(ev.HUIYAN_EVIDENCE_KEYS)),
+    streamsConfigDir: Env.parse(env).HUIYAN_STREAMS_CONFIG,
+    runtime: new ManagerRuntime(cameras),
+    caseQueue: { redisUrl: dispatch.redisUrl, prefix: dispatch.prefix },
+    host: o.host,
+    port: o.port,
+    livePorts: o.livePorts,
+    cookieSecret: o.cookieSecret,
+  });
+  if (o.demoPassword) await ensureUsers(api.users, demoUsers(api.cameras.list(), o.demoPassword));
+  log.info('api listening', { url: api.url });
+  return api;
 }

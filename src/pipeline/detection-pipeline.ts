@@ -9,7 +9,8 @@ import type { HitEventT } from '../analytics/hit.ts';
 import { AnalyticsEngine, type EngineOptions } from '../analytics/engine.ts';
 import { DroppedSampleError, type InferenceScheduler } from '../inference/scheduler.ts';
 import type { Detection } from '../inference/types.ts';
-import type { Frame } from '../ingest/types.ts';
+import type { BgrImage, Frame } from '../ingest/types.ts';
+import { readImageBgr } from '../inference/image.ts';
 import type { FrameRingBuffer, RingFrame } from '../ingest/ring-buffer.ts';
 import type { OutboxFrame } from '../dispatch/outbox.ts';
 import { createLogger, type Logger } from '../util/log.ts';
@@ -105,11 +106,15 @@ export class DetectionPipeline extends EventEmitter {
     if (!camera || camera.zones.length === 0) return;
     const s = this.statsOf(f.cameraId);
     const detected = this.detect(camera, f);
+    // Handled in order inside the camera chain below; this keeps an early rejection (a dropped
+    // sample) from counting as unhandled while earlier samples are still being analysed.
+    detected.catch(() => undefined);
     const prev = this.cameraChains.get(f.cameraId) ?? Promise.resolve();
     const next = prev.then(async () => {
       let detections: Detection[];
+      let image: BgrImage;
       try {
-        detections = await detected;
+        ({ detections, image } = await detected);
       } catch (e) {
         if (e instanceof DroppedSampleError) s.dropped++;
         else this.fail(s, f.cameraId, e);
@@ -120,7 +125,7 @@ export class DetectionPipeline extends EventEmitter {
         const events = await this.engineFor(camera).process({
           frameTime: f.capturedAt,
           detections,
-          image: f.bgr,
+          image,
           sourceWidth: f.sourceWidth,
           sourceHeight: f.sourceHeight,
         });
@@ -135,14 +140,18 @@ export class DetectionPipeline extends EventEmitter {
     });
   }
 
-  /** Object detector always; the text detector only where a protected-surface zone needs it. */
-  private detect(camera: CameraConfig, f: Frame): Promise<Detection[]> {
+  /**
+   * Object detector always. Where a protected-surface zone needs text, the full-resolution
+   * picture is decoded once and used for text detection and reading: small print on a poster
+   * does not survive the downscale to the detector size.
+   */
+  private async detect(camera: CameraConfig, f: Frame): Promise<{ detections: Detection[]; image: BgrImage }> {
     const scale = f.bgr.width / f.sourceWidth;
-    const jobs = [this.o.scheduler.submit(camera.id, f.bgr, scale, camera.models.detector)];
-    if (camera.zones.some((z) => z.type === 'protected-surface')) {
-      jobs.push(this.o.scheduler.submit(camera.id, f.bgr, scale, camera.models.textDetector));
-    }
-    return Promise.all(jobs).then((r) => r.flat());
+    const objects = this.o.scheduler.submit(camera.id, f.bgr, scale, camera.models.detector);
+    if (!needsText(camera)) return { detections: await objects, image: f.bgr };
+    const full = await readImageBgr(f.jpeg);
+    const text = this.o.scheduler.submit(camera.id, full, 1, camera.models.textDetector);
+    return { detections: [...(await objects), ...(await text)], image: full };
   }
 
   private fail(s: CameraPipelineStats, cameraId: string, e: unknown): void {
@@ -210,3 +219,5 @@ export class DetectionPipeline extends EventEmitter {
     return frames;
   }
 }
+
+const needsText = (camera: CameraConfig): boolean => camera.zones.some((z) => z.type === 'protected-surface');
