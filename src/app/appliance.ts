@@ -28,6 +28,9 @@ import { StoreEvidence } from '../api/adapters/evidence-store.ts';
 import { demoUsers, ensureUsers } from '../api/seed.ts';
 import { evidenceEnv, openStore } from '../evidence/config.ts';
 import { KeyRing } from '../evidence/keys.ts';
+import { SipServerDirectory } from '../api/adapters/gb28181.ts';
+import type { Gb28181Service } from '../ingest/gb28181/index.ts';
+import { startGb28181 } from './gb28181.ts';
 
 const Env = z.object({
   HUIYAN_STREAMS_CONFIG: z.string().default(path.join(PROJECT_ROOT, 'streams-config')),
@@ -35,6 +38,8 @@ const Env = z.object({
   HUIYAN_VAR: z.string().default(path.join(PROJECT_ROOT, 'var')),
   /** Intra-op threads per ONNX session; the appliance's inference budget. */
   HUIYAN_INFERENCE_THREADS: z.coerce.number().int().min(1).default(2),
+  /** YAML with the GB28181 SIP server settings (src/ingest/gb28181/config.ts); absent: no SIP server. */
+  HUIYAN_GB28181_CONFIG: z.string().optional(),
 });
 
 export interface Appliance {
@@ -99,6 +104,7 @@ export async function startAppliance(
   await outbox.init();
   outbox.start();
 
+  const gb = await startGb28181(e.HUIYAN_GB28181_CONFIG, log.child({ part: 'gb28181' }));
   const cameras = new CameraManager({ configDir: e.HUIYAN_STREAMS_CONFIG, log: log.child({ part: 'cameras' }) });
   const scheduler = new InferenceScheduler();
   scheduler.start();
@@ -108,7 +114,7 @@ export async function startAppliance(
   const pipeline = new DetectionPipeline({ feed: cameras, scheduler, sink: outbox, engineOptions, log: log.child({ part: 'pipeline' }) });
   pipeline.start();
   await cameras.start();
-  const api = apiOptions ? await startApi(full, store, cameras, apiOptions, log) : undefined;
+  const api = apiOptions ? await startApi(full, store, cameras, apiOptions, log, gb) : undefined;
 
   return {
     env: full,
@@ -124,6 +130,7 @@ export async function startAppliance(
       await api?.close();
       await cameras.stop();
       await pipeline.stop();
+      await gb?.stop();
       await scheduler.stop();
       await outbox.flush().catch(() => undefined);
       await outbox.stop();
@@ -134,7 +141,7 @@ export async function startAppliance(
   };
 }
 
-async function startApi(env: NodeJS.ProcessEnv, store: CaseStore, cameras: CameraManager, o: ApiOptions, log: Logger): Promise<ApiServer> {
+async function startApi(env: NodeJS.ProcessEnv, store: CaseStore, cameras: CameraManager, o: ApiOptions, log: Logger, gb?: Gb28181Service): Promise<ApiServer> {
   const ev = evidenceEnv(env);
   const evStore = openStore(ev);
   await evStore.init();
@@ -144,6 +151,7 @@ async function startApi(env: NodeJS.ProcessEnv, store: CaseStore, cameras: Camer
     evidence: new StoreEvidence(evStore, await KeyRing.loadOrCreate(ev.HUIYAN_EVIDENCE_KEYS)),
     streamsConfigDir: Env.parse(env).HUIYAN_STREAMS_CONFIG,
     runtime: new ManagerRuntime(cameras),
+    gb: gb ? new SipServerDirectory(gb.server) : undefined,
     caseQueue: { redisUrl: dispatch.redisUrl, prefix: dispatch.prefix },
     host: o.host,
     port: o.port,
