@@ -68,7 +68,11 @@ patrol?.start();
 
 const health = setInterval(() => {
   const states = Object.fromEntries(manager.health().map((h) => [h.cameraId, h.state]));
-  log.info('health', { owned: leases.owned(), states, coverage: patrol?.coverage().length });
+  const cameras = Object.fromEntries(
+    manager.health().map((h) => [h.cameraId, { frames: h.framesTotal, reconnects: h.reconnects, lastError: h.lastError }]),
+  );
+  const worstRevisitMs = patrol ? Math.max(0, ...patrol.coverage().map((c) => c.longestRevisitMs)) : undefined;
+  log.info('health', { owned: leases.owned(), states, cameras, worstRevisitMs });
 }, args.healthEvery);
 
 let stopping = false;

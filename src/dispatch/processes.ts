@@ -5,7 +5,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { loadStreamsConfig } from '../config/load.ts';
 import type { CameraConfig } from '../config/schema.ts';
-import { openCaseStore, dbOptionsFromEnv, loadViolationCodes } from '../cases/index.ts';
+import { openCaseStore, dbOptionsFromEnv, loadViolationCodes, type CaseStore } from '../cases/index.ts';
 import { DEFAULT_CODES_FILE } from '../cases/codes.ts';
 import { createEvidenceService, evidenceEnv, KeyRing, openStore } from '../evidence/index.ts';
 import { loadManifest, PROJECT_ROOT } from '../inference/manifest.ts';
@@ -77,9 +77,10 @@ export async function startEvidenceWorker(env = process.env): Promise<RunningWor
   };
 }
 
-export async function startCaseWorker(env = process.env): Promise<RunningWorker> {
+/** `shared.store`: a store this process already opened (PGlite allows one opener per data dir). */
+export async function startCaseWorker(env = process.env, shared: { store?: CaseStore } = {}): Promise<RunningWorker> {
   const { cfg, e, log } = common(env, 'case');
-  const store = await openCaseStore({ ...dbOptionsFromEnv(env), codes: await loadViolationCodes(env.HUIYAN_CODES ?? DEFAULT_CODES_FILE) });
+  const store = shared.store ?? (await openCaseStore({ ...dbOptionsFromEnv(env), codes: await loadViolationCodes(env.HUIYAN_CODES ?? DEFAULT_CODES_FILE) }));
   const cams = await cameras(e.HUIYAN_STREAMS_CONFIG, log);
   const notifyQ = makeQueue(QUEUES.notify, cfg);
   const relay = new NotificationRelay(cfg, store, notifyQ, await loadWebhooks(env.HUIYAN_WEBHOOKS, env), log, e.HUIYAN_RELAY_POLL_MS);
@@ -90,7 +91,7 @@ export async function startCaseWorker(env = process.env): Promise<RunningWorker>
   sla.start();
   return {
     health: () => ({ ...w.health(), relay: relay.health(), sla: sla.health() }),
-    close: async () => { await w.close(); sla.stop(); await relay.stop(); await notifyQ.close(); await store.close(); },
+    close: async () => { await w.close(); sla.stop(); await relay.stop(); await notifyQ.close(); if (!shared.store) await store.close(); },
   };
 }
 

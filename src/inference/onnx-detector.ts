@@ -40,8 +40,12 @@ export abstract class OnnxDetector implements Detector {
   /** Text detection and the like skip NMS. */
   protected useNms = true;
   protected perClassNms = true;
-  private tensor: ort.Tensor | null = null;
-  private chain: Promise<unknown> = Promise.resolve();
+  /** Buffer for the public prepare(); detect() has its own two (buffers allocate on first use). */
+  private readonly direct: InputSlot;
+  /** Two input buffers for detect(): the next frame is letterboxed while the previous one runs. */
+  private readonly freeSlots: InputSlot[];
+  private readonly slotWaiters: Array<(slot: InputSlot) => void> = [];
+  private runChain: Promise<unknown> = Promise.resolve();
 
   constructor(
     readonly model: ResolvedModel,
@@ -53,6 +57,8 @@ export abstract class OnnxDetector implements Detector {
     this.session = opened.session;
     this.provider = opened.provider;
     this.letterbox = new Letterbox(model.entry.preprocess);
+    this.direct = new InputSlot(this.letterbox);
+    this.freeSlots = [new InputSlot(new Letterbox(model.entry.preprocess)), new InputSlot(new Letterbox(model.entry.preprocess))];
     this.candidates = new Candidates(256, pointsPer);
     this.scoreThreshold = model.entry.postprocess.scoreThreshold;
     this.iouThreshold = model.entry.postprocess.iouThreshold;
@@ -79,18 +85,15 @@ export abstract class OnnxDetector implements Detector {
     };
   }
 
-  /** Image → input tensor (reused buffer). */
+  /** Image → input tensor (a reusable buffer, overwritten by the next prepare()). */
   prepare(image: BgrImage): Prepared {
+    return this.prepareInto(this.direct, image);
+  }
+
+  private prepareInto(slot: InputSlot, image: BgrImage): Prepared {
     const layout = this.layoutFor(image);
-    const r = this.letterbox.runLayout(image, layout);
-    const dims = [1, 3, layout.height, layout.width];
-    const t = this.tensor;
-    // The Tensor only wraps the reused Float32Array; rebuild it when the buffer or size changes.
-    if (!t || t.data !== r.tensor || t.dims[2] !== layout.height || t.dims[3] !== layout.width) {
-      this.tensor = new ort.Tensor('float32', r.tensor, dims);
-    }
     return {
-      feeds: { [this.model.entry.input.name]: this.tensor! },
+      feeds: { [this.model.entry.input.name]: slot.fill(image, layout) },
       layout,
       imageWidth: image.width,
       imageHeight: image.height,
@@ -142,19 +145,62 @@ export abstract class OnnxDetector implements Detector {
     return out;
   }
 
-  /** Safe to call concurrently: calls are serialised because the input buffer is reused. */
-  detect(image: BgrImage, scale = 1): Promise<Detection[]> {
-    const next = this.chain.then(async () => {
-      const prepared = this.prepare(image);
-      const outputs = await this.run(prepared);
-      return this.postprocess(outputs, prepared, scale);
-    });
-    this.chain = next.catch(() => undefined);
-    return next;
+  /**
+   * Safe to call concurrently. Runs happen one at a time in call order; while one runs, the
+   * next call's frame is letterboxed into the other input buffer, overlapping the two.
+   */
+  async detect(image: BgrImage, scale = 1): Promise<Detection[]> {
+    const slot = await this.acquireSlot();
+    let prepared: Prepared;
+    try {
+      prepared = this.prepareInto(slot, image);
+    } catch (e) {
+      this.releaseSlot(slot);
+      throw e;
+    }
+    const running = this.runChain.then(() => this.session.run(prepared.feeds));
+    this.runChain = running.catch(() => undefined);
+    let outputs: Outputs;
+    try {
+      outputs = await running;
+    } finally {
+      this.releaseSlot(slot);
+    }
+    // Synchronous from here: the shared candidate buffer cannot be interleaved.
+    return this.postprocess(outputs, prepared, scale);
+  }
+
+  private acquireSlot(): Promise<InputSlot> | InputSlot {
+    const free = this.freeSlots.pop();
+    if (free) return free;
+    return new Promise((resolve) => this.slotWaiters.push(resolve));
+  }
+
+  private releaseSlot(slot: InputSlot): void {
+    const waiter = this.slotWaiters.shift();
+    if (waiter) waiter(slot);
+    else this.freeSlots.push(slot);
   }
 
   async close(): Promise<void> {
     await this.session.release();
+  }
+}
+
+/** One reusable input buffer and its tensor wrapper. */
+class InputSlot {
+  private tensor: ort.Tensor | null = null;
+
+  constructor(private readonly letterbox: Letterbox) {}
+
+  fill(image: BgrImage, layout: LetterboxLayout): ort.Tensor {
+    const r = this.letterbox.runLayout(image, layout);
+    const t = this.tensor;
+    // The Tensor only wraps the reused Float32Array; rebuild it when the buffer or size changes.
+    if (!t || t.data !== r.tensor || t.dims[2] !== layout.height || t.dims[3] !== layout.width) {
+      this.tensor = new ort.Tensor('float32', r.tensor, [1, 3, layout.height, layout.width]);
+    }
+    return this.tensor!;
   }
 }
 

@@ -1,6 +1,7 @@
 // One inference scheduler shared by every camera. Each model session runs one sample at a
-// time; when it is free it serves the cameras round-robin, so a busy camera cannot starve
-// the others. Each camera may have only `queueDepth` samples waiting per model: a new sample
+// time; the scheduler hands a detector up to `inFlight` samples (default 2) so the next frame
+// is letterboxed while the current one runs. Free places are filled from the cameras
+// round-robin, so a busy camera cannot starve the others. Each camera may have only `queueDepth` samples waiting per model: a new sample
 // pushes out that camera's oldest waiting one for the same model (its promise rejects with
 // DroppedSampleError), because a fresh frame is worth more than a stale one and memory must
 // not grow when inference lags.
@@ -27,6 +28,11 @@ export class SchedulerStoppedError extends Error {
 export interface SchedulerOptions {
   /** Waiting samples per camera and model before the oldest is dropped (default 2). */
   queueDepth?: number;
+  /**
+   * Samples handed to one detector at once (default 2). The detector still runs them one at a
+   * time, but pre-processes the next during the current run; 1 = strictly one after another.
+   */
+  inFlight?: number;
   /** Latency samples kept per model for percentiles (default 256). */
   latencyWindow?: number;
   /** How a model is opened (default: loadDetector). Detectors it opens are closed on stop(). */
@@ -53,23 +59,26 @@ interface CameraQueue {
 
 interface ModelState {
   detector: Promise<Detector>;
-  busy: boolean;
+  /** Samples handed to the detector and not finished. */
+  active: number;
   /** The camera served last; the next search starts after it in the rotation. */
   last: string | null;
-  inference: LatencyWindow;
+  /** Handed to the detector → result (with inFlight 2 this includes the previous sample's run). */
+  detect: LatencyWindow;
   total: LatencyWindow;
 }
 
 export interface SchedulerStats {
   running: boolean;
   cameras: Record<string, { queued: number; submitted: number; completed: number; dropped: number; failed: number }>;
-  models: Record<string, { busy: boolean; inferenceMs: ReturnType<LatencyWindow['summary']>; totalMs: ReturnType<LatencyWindow['summary']> }>;
+  models: Record<string, { active: number; detectMs: ReturnType<LatencyWindow['summary']>; totalMs: ReturnType<LatencyWindow['summary']> }>;
 }
 
 const log = createLogger({ stage: 'inference', part: 'scheduler' });
 
 export class InferenceScheduler {
   private readonly queueDepth: number;
+  private readonly inFlightPerModel: number;
   private readonly windowSize: number;
   private readonly load: (modelId: string) => Promise<Detector>;
   private readonly cameras = new Map<string, CameraQueue>();
@@ -81,6 +90,7 @@ export class InferenceScheduler {
 
   constructor(opts: SchedulerOptions = {}) {
     this.queueDepth = Math.max(1, opts.queueDepth ?? 2);
+    this.inFlightPerModel = Math.max(1, opts.inFlight ?? 2);
     this.windowSize = opts.latencyWindow ?? 256;
     this.load = opts.load ?? ((id) => loadDetector(id));
   }
@@ -128,6 +138,18 @@ export class InferenceScheduler {
     });
   }
 
+  /** One-line health for dashboards: totals over all cameras and models. */
+  health(): { running: boolean; cameras: number; queued: number; active: number; dropped: number; failed: number } {
+    let queued = 0, dropped = 0, failed = 0, active = 0;
+    for (const q of this.cameras.values()) {
+      queued += q.jobs.length;
+      dropped += q.dropped;
+      failed += q.failed;
+    }
+    for (const m of this.models.values()) active += m.active;
+    return { running: this.running, cameras: this.cameras.size, queued, active, dropped, failed };
+  }
+
   stats(): SchedulerStats {
     const cameras: SchedulerStats['cameras'] = {};
     for (const [id, q] of this.cameras) {
@@ -135,7 +157,7 @@ export class InferenceScheduler {
     }
     const models: SchedulerStats['models'] = {};
     for (const [id, m] of this.models) {
-      models[id] = { busy: m.busy, inferenceMs: m.inference.summary(), totalMs: m.total.summary() };
+      models[id] = { active: m.active, detectMs: m.detect.summary(), totalMs: m.total.summary() };
     }
     return { running: this.running, cameras, models };
   }
@@ -145,7 +167,7 @@ export class InferenceScheduler {
     if (!m) {
       const detector = this.load(modelId);
       detector.catch((e: Error) => log.error('cannot load model', { model: modelId, error: e.message }));
-      m = { detector, busy: false, last: null, inference: new LatencyWindow(this.windowSize), total: new LatencyWindow(this.windowSize) };
+      m = { detector, active: 0, last: null, detect: new LatencyWindow(this.windowSize), total: new LatencyWindow(this.windowSize) };
       this.models.set(modelId, m);
     }
     return m;
@@ -168,16 +190,18 @@ export class InferenceScheduler {
 
   private pump(modelId: string): void {
     const m = this.models.get(modelId);
-    if (!m || m.busy || !this.running) return;
-    const job = this.take(modelId, m);
-    if (!job) return;
-    m.busy = true;
-    const done = this.execute(m, job).finally(() => {
-      this.inFlight.delete(done);
-      m.busy = false;
-      this.pump(modelId);
-    });
-    this.inFlight.add(done);
+    if (!m) return;
+    while (this.running && m.active < this.inFlightPerModel) {
+      const job = this.take(modelId, m);
+      if (!job) return;
+      m.active++;
+      const done = this.execute(m, job).finally(() => {
+        this.inFlight.delete(done);
+        m.active--;
+        this.pump(modelId);
+      });
+      this.inFlight.add(done);
+    }
   }
 
   private async execute(m: ModelState, job: Job): Promise<void> {
@@ -187,7 +211,7 @@ export class InferenceScheduler {
       const t0 = performance.now();
       const dets = await detector.detect(job.image, job.scale);
       const t1 = performance.now();
-      m.inference.add(t1 - t0);
+      m.detect.add(t1 - t0);
       m.total.add(t1 - job.submittedAt);
       q.completed++;
       job.resolve(dets);

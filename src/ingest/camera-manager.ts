@@ -36,6 +36,8 @@ export class CameraManager extends EventEmitter {
   private watcher?: FSWatcher;
   private debounce?: NodeJS.Timeout;
   private reloading: Promise<unknown> = Promise.resolve();
+  private applying: Promise<void> = Promise.resolve();
+  private stopped = false;
   readonly ring: FrameRingBuffer;
   private readonly log: Logger;
 
@@ -46,6 +48,7 @@ export class CameraManager extends EventEmitter {
   }
 
   async start(): Promise<ReloadResult> {
+    this.stopped = false;
     const r = await this.reload();
     this.watcher = watch(this.opts.configDir, () => {
       clearTimeout(this.debounce);
@@ -55,9 +58,11 @@ export class CameraManager extends EventEmitter {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     this.watcher?.close();
     clearTimeout(this.debounce);
     await this.reloading;
+    await this.applying;
     await Promise.all([...this.sources.keys()].map((id) => this.stopSource(id)));
   }
 
@@ -72,6 +77,13 @@ export class CameraManager extends EventEmitter {
   async setActive(ids: Iterable<string> | undefined): Promise<void> {
     this.active = ids ? new Set(ids) : undefined;
     await this.apply();
+  }
+
+  /** Serialised so that a camera being stopped is never started again before it is gone. */
+  private apply(): Promise<void> {
+    const next = this.applying.then(() => this.applyNow());
+    this.applying = next.catch((e) => this.log.error('apply failed', { error: (e as Error).message }));
+    return next;
   }
 
   cameras(): CameraConfig[] {
@@ -117,7 +129,8 @@ export class CameraManager extends EventEmitter {
   }
 
   /** Starts, restarts and stops sources so that running = wanted. */
-  private async apply(): Promise<void> {
+  private async applyNow(): Promise<void> {
+    if (this.stopped) return;
     const wanted = new Map<string, { cam: CameraConfig; key: string }>();
     for (const [id, c] of this.configs) {
       if (c.cam.enabled && (!this.active || this.active.has(id))) wanted.set(id, c);

@@ -26,6 +26,8 @@ export class CameraLeases extends EventEmitter {
   private running = false;
   private round: Promise<void> = Promise.resolve();
   private readonly intervalMs: number;
+  /** Earliest moment a lease or a peer's heartbeat may expire: wake then to take over at once. */
+  private wakeAt = Infinity;
   private readonly log: Logger;
 
   constructor(
@@ -56,7 +58,10 @@ export class CameraLeases extends EventEmitter {
       if (!this.running) return;
       this.round = this.sync(fleet()).catch((e) => this.log.warn('lease round failed', { error: (e as Error).message }));
       await this.round;
-      if (this.running) this.timer = setTimeout(loop, this.intervalMs);
+      // Renew on the interval, but come back right after a peer's lease could have expired so
+      // a dead worker's cameras are taken over within the TTL, not TTL + interval.
+      const delay = Math.max(10, Math.min(this.intervalMs, this.wakeAt - Date.now() + 15));
+      if (this.running) this.timer = setTimeout(loop, delay);
     };
     void loop();
   }
@@ -78,6 +83,11 @@ export class CameraLeases extends EventEmitter {
     await this.redis.zadd(this.workersKey, now + this.o.ttlMs, this.o.workerId);
     await this.redis.zremrangebyscore(this.workersKey, '-inf', now);
     const workers = Math.max(1, await this.redis.zcard(this.workersKey));
+    this.wakeAt = Infinity;
+    const peers = await this.redis.zrange(this.workersKey, '0', '1', 'WITHSCORES');
+    for (let i = 0; i + 1 < peers.length; i += 2) {
+      if (peers[i] !== this.o.workerId) this.wakeAt = Math.min(this.wakeAt, Number(peers[i + 1]));
+    }
     const fleet = new Set(cameraIds);
     const next = new Set<string>();
     for (const id of this.mine) {
@@ -100,6 +110,10 @@ export class CameraLeases extends EventEmitter {
       for (const id of free) {
         if (next.size >= target) break;
         if ((await this.redis.set(this.key(id), this.o.workerId, 'PX', this.o.ttlMs, 'NX')) === 'OK') next.add(id);
+        else {
+          const left = await this.redis.pttl(this.key(id));
+          if (left > 0) this.wakeAt = Math.min(this.wakeAt, Date.now() + left);
+        }
       }
     }
     this.setOwned(next);

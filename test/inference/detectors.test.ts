@@ -82,3 +82,13 @@ test('NanoDet-m and YOLOX-nano agree on the persons (IoU ≥ 0.5 for most)', asy
   }
   assert.ok(matched / total >= 0.7, `${matched} of ${total} YOLOX persons have a NanoDet match`);
 });
+
+test('concurrent detect() calls overlap safely: same results as one at a time', async () => {
+  const yolox = await load('yolox-nano');
+  const frames = await vtestFrames([3, 9, 27, 45, 63], { width: 416, height: 312 });
+  const one: unknown[] = [];
+  for (const f of frames) one.push(await yolox.detect(f, 416 / 768));
+  const all = await Promise.all(frames.map((f) => yolox.detect(f, 416 / 768)));
+  assert.deepEqual(all, one);
+  assert.notDeepEqual(one[0], one[4], 'different frames give different detections');
+});

@@ -8,7 +8,7 @@ import { vtestFrames } from './frames.ts';
 const load = (id: string) => loadDetector(id, { threads: 1 });
 
 test('cameras are served round-robin: a busy camera does not starve a quiet one', async (t) => {
-  const s = new InferenceScheduler({ queueDepth: 10, load });
+  const s = new InferenceScheduler({ queueDepth: 10, inFlight: 1, load });
   t.after(() => s.stop());
   s.start();
   const frames = await vtestFrames([4, 8, 12, 16, 20, 24]);
@@ -24,13 +24,13 @@ test('cameras are served round-robin: a busy camera does not starve a quiet one'
   const st = s.stats();
   assert.equal(st.cameras.A!.completed, 6);
   assert.equal(st.cameras.B!.completed, 2);
-  assert.equal(st.models['yolox-nano']!.inferenceMs.count, 8);
-  assert.ok(st.models['yolox-nano']!.inferenceMs.p50 > 0);
-  assert.ok(st.models['yolox-nano']!.inferenceMs.p99 >= st.models['yolox-nano']!.inferenceMs.p50);
+  assert.equal(st.models['yolox-nano']!.detectMs.count, 8);
+  assert.ok(st.models['yolox-nano']!.detectMs.p50 > 0);
+  assert.ok(st.models['yolox-nano']!.detectMs.p99 >= st.models['yolox-nano']!.detectMs.p50);
 });
 
 test('a lagging camera keeps at most queueDepth samples waiting and drops the oldest', async (t) => {
-  const s = new InferenceScheduler({ queueDepth: 2, load });
+  const s = new InferenceScheduler({ queueDepth: 2, inFlight: 1, load });
   t.after(() => s.stop());
   s.start();
   const frames = await vtestFrames([10, 20, 30, 40, 50]);
@@ -43,6 +43,7 @@ test('a lagging camera keeps at most queueDepth samples waiting and drops the ol
   }
   const st = s.stats().cameras['cam-1']!;
   assert.deepEqual(st, { queued: 0, submitted: 5, completed: 3, dropped: 2, failed: 0 });
+  assert.deepEqual(s.health(), { running: true, cameras: 1, queued: 0, active: 0, dropped: 2, failed: 0 });
 });
 
 test('stop() rejects waiting samples and refuses new ones', async () => {
@@ -57,7 +58,7 @@ test('stop() rejects waiting samples and refuses new ones', async () => {
 });
 
 test('the bound is per camera and model: face samples survive a burst of detector samples', async (t) => {
-  const s = new InferenceScheduler({ queueDepth: 1, load });
+  const s = new InferenceScheduler({ queueDepth: 1, inFlight: 1, load });
   t.after(() => s.stop());
   s.start();
   const frames = await vtestFrames([10, 20, 30, 40]);
@@ -66,4 +67,36 @@ test('the bound is per camera and model: face samples survive a burst of detecto
   assert.deepEqual(dets.map((r) => r.status), ['fulfilled', 'rejected', 'rejected', 'fulfilled']);
   assert.ok(Array.isArray(await face));
   assert.equal(s.stats().cameras['cam-3']!.dropped, 2);
+});
+
+test('pipelined (default: two samples handed to the detector) stays fair and gives the same detections', async (t) => {
+  const s = new InferenceScheduler({ queueDepth: 10, load });
+  t.after(() => s.stop());
+  s.start();
+  const frames = await vtestFrames([4, 8, 12, 16, 20, 24]);
+  const order: string[] = [];
+  const track = <T>(cam: string, p: Promise<T>) => p.then((v) => (order.push(cam), v));
+  const a = frames.map((f) => track('A', s.submit('A', f, 1, 'yolox-nano')));
+  const b = frames.slice(0, 2).map((f) => track('B', s.submit('B', f, 1, 'yolox-nano')));
+  const [ra, rb] = [await Promise.all(a), await Promise.all(b)];
+  // A's first two go to the detector at once; then the cameras alternate while both wait.
+  assert.deepEqual(order, ['A', 'A', 'B', 'A', 'B', 'A', 'A', 'A']);
+  assert.deepEqual(rb, ra.slice(0, 2), 'the same frames give the same detections from either camera');
+  assert.equal(s.stats().models['yolox-nano']!.active, 0);
+
+  // Drop-oldest with two handed over: #0 and #1 go at once, #2 and #3 wait, #4 pushes out #2.
+  const s2 = new InferenceScheduler({ queueDepth: 2, load });
+  t.after(() => s2.stop());
+  s2.start();
+  const more = await Promise.allSettled(frames.slice(0, 5).map((f) => s2.submit('C', f, 1, 'yolox-nano')));
+  assert.deepEqual(more.map((r) => r.status), ['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+});
+
+test('a model that cannot load fails its samples with the loader error, counted as failed', async (t) => {
+  const s = new InferenceScheduler({ load });
+  t.after(() => s.stop());
+  s.start();
+  const [frame] = await vtestFrames([1], { width: 64, height: 48 });
+  await assert.rejects(s.submit('cam-9', frame!, 1, 'no-such-model'), /model "no-such-model" is not in the manifest/);
+  assert.equal(s.health().failed, 1);
 });

@@ -14,8 +14,8 @@ after(async () => {
   await Promise.all(servers.map((s) => s.close()));
 });
 
-function rtspCamera(id: string, url: string, fps: number): CameraConfig {
-  return Camera.parse({ id, name: id, location: { district: 'd', street: 's' }, source: { kind: 'rtsp', url }, sampling: { fps } });
+function rtspCamera(id: string, url: string, fps: number, transport: 'tcp' | 'udp' = 'tcp'): CameraConfig {
+  return Camera.parse({ id, name: id, location: { district: 'd', street: 's' }, source: { kind: 'rtsp', url, transport }, sampling: { fps } });
 }
 
 function makeSource(cam: CameraConfig, stallMs: number): FfmpegSource {
@@ -93,5 +93,21 @@ test('frozen server (SIGSTOP) → stalled, recovered after SIGCONT', async () =>
   assert.ok(h.stalls >= 1 && h.recoveries >= 1);
   await src.stop();
   await waitFor('no ffmpeg left', () => childFfmpegPids().length === 0, 5000);
+  await srv.close();
+});
+
+test('RTSP over UDP is selectable and delivers frames', async () => {
+  const srv = await startRtspServer(18554, 'udp');
+  servers.push(srv);
+  const src = makeSource(rtspCamera('rtsp-udp', srv.url, 1, 'udp'), 5000);
+  let n = 0;
+  src.on('frame', (f) => {
+    assert.equal(f.sourceWidth, 768);
+    n++;
+  });
+  src.start();
+  await waitFor('4 frames over UDP', () => n >= 4, 30000);
+  assert.equal(src.health().state, 'live');
+  await src.stop();
   await srv.close();
 });

@@ -1,0 +1,130 @@
+// Road-surface background model on a downscaled grey picture: a running average updated
+// only where the road is visible (no vehicle or person over it) and not already changed,
+// so debris that stays is remembered as "new static foreground" with its onset time.
+import type { BgrImage } from '../ingest/types.ts';
+import type { Box } from '../inference/types.ts';
+
+export interface BackgroundOptions {
+  /** Width of the analysis picture; height follows the aspect. */
+  width: number;
+  /** Learning rate of the background where the road is clear. */
+  alpha: number;
+  /** Grey-level difference that counts as changed. */
+  threshold: number;
+}
+
+export const DEFAULT_BACKGROUND: BackgroundOptions = { width: 160, alpha: 0.05, threshold: 28 };
+
+export class BackgroundModel {
+  readonly w: number;
+  readonly h: number;
+  private readonly bg: Float32Array;
+  /** Pixels seen unobstructed at least once; the rest have no background yet. */
+  private readonly known: Uint8Array;
+  /** ms when each pixel became foreground; 0 = background. */
+  readonly fgSince: Float64Array;
+  readonly opts: BackgroundOptions;
+
+  constructor(srcWidth: number, srcHeight: number, opts: Partial<BackgroundOptions> = {}) {
+    this.opts = { ...DEFAULT_BACKGROUND, ...opts };
+    this.w = this.opts.width;
+    this.h = Math.max(1, Math.round((srcHeight / srcWidth) * this.w));
+    this.fgSince = new Float64Array(this.w * this.h);
+    this.bg = new Float32Array(this.w * this.h);
+    this.known = new Uint8Array(this.w * this.h);
+  }
+
+  /** Box (source pixels) → analysis-grid box. */
+  toGrid(b: Box, srcWidth: number): Box {
+    const k = this.w / srcWidth;
+    return [b[0] * k, b[1] * k, b[2] * k, b[3] * k];
+  }
+
+  /** Area-average grey of the image on the analysis grid. */
+  grey(image: BgrImage): Float32Array {
+    const out = new Float32Array(this.w * this.h);
+    const cnt = new Float32Array(this.w * this.h);
+    const sx = this.w / image.width;
+    const sy = this.h / image.height;
+    const d = image.data;
+    for (let y = 0; y < image.height; y++) {
+      const gy = Math.min(this.h - 1, Math.floor(y * sy)) * this.w;
+      for (let x = 0; x < image.width; x++) {
+        const i = (y * image.width + x) * 3;
+        const g = gy + Math.min(this.w - 1, Math.floor(x * sx));
+        out[g]! += 0.114 * d[i]! + 0.587 * d[i + 1]! + 0.299 * d[i + 2]!;
+        cnt[g]! += 1;
+      }
+    }
+    for (let i = 0; i < out.length; i++) out[i] = out[i]! / Math.max(1, cnt[i]!);
+    return out;
+  }
+
+  /**
+   * Feeds one picture. `occluded` (grid boxes) are vehicles/persons: their pixels are not
+   * judged and not learned this time.
+   */
+  update(image: BgrImage, occluded: Box[], now: number): void {
+    const g = this.grey(image);
+    const occ = new Uint8Array(this.w * this.h);
+    for (const b of occluded) {
+      for (let y = Math.max(0, Math.floor(b[1])); y < Math.min(this.h, Math.ceil(b[3])); y++) {
+        for (let x = Math.max(0, Math.floor(b[0])); x < Math.min(this.w, Math.ceil(b[2])); x++) occ[y * this.w + x] = 1;
+      }
+    }
+    const { alpha, threshold } = this.opts;
+    for (let i = 0; i < g.length; i++) {
+      if (occ[i]) continue;
+      if (!this.known[i]) {
+        // First clear view of this patch of road (people standing there at start leave no ghost).
+        this.bg[i] = g[i]!;
+        this.known[i] = 1;
+        continue;
+      }
+      const diff = Math.abs(g[i]! - this.bg[i]!);
+      if (diff > threshold) {
+        if (this.fgSince[i] === 0) this.fgSince[i] = now;
+        // Very slow absorption, so a lighting change does not stay "debris" for ever.
+        this.bg[i]! += (alpha / 50) * (g[i]! - this.bg[i]!);
+      } else {
+        this.fgSince[i] = 0;
+        this.bg[i]! += alpha * (g[i]! - this.bg[i]!);
+      }
+    }
+  }
+
+  /** Connected regions (4-neighbour) of pixels foreground for at least `minAgeMs`, inside `mask`. */
+  staticRegions(now: number, minAgeMs: number, mask: Uint8Array, minPixels: number): Array<{ box: Box; pixels: number; onset: number }> {
+    const W = this.w;
+    const on = (i: number): boolean => mask[i] === 1 && this.fgSince[i]! > 0 && now - this.fgSince[i]! >= minAgeMs;
+    const seen = new Uint8Array(W * this.h);
+    const out: Array<{ box: Box; pixels: number; onset: number }> = [];
+    for (let s = 0; s < seen.length; s++) {
+      if (seen[s] || !on(s)) continue;
+      const stack = [s];
+      seen[s] = 1;
+      let n = 0;
+      let onset = 0;
+      const box: Box = [W, this.h, 0, 0];
+      while (stack.length) {
+        const i = stack.pop()!;
+        const x = i % W;
+        const y = (i - x) / W;
+        n++;
+        onset = Math.max(onset, this.fgSince[i]!);
+        box[0] = Math.min(box[0], x);
+        box[1] = Math.min(box[1], y);
+        box[2] = Math.max(box[2], x + 1);
+        box[3] = Math.max(box[3], y + 1);
+        for (const j of [x > 0 ? i - 1 : -1, x < W - 1 ? i + 1 : -1, i - W, i + W]) {
+          if (j >= 0 && j < seen.length && !seen[j] && on(j)) {
+            seen[j] = 1;
+            stack.push(j);
+          }
+        }
+      }
+      if (n >= minPixels) out.push({ box, pixels: n, onset });
+    }
+    return out;
+  }
+}
