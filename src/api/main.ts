@@ -15,6 +15,7 @@ import { StoreEvidence } from './adapters/evidence-store.ts';
 import { API_MIGRATION_DIR } from './db.ts';
 import { demoUsers, ensureUsers } from './seed.ts';
 import { startApiServer } from './server.ts';
+import { cookieSecret } from './cookie-secret.ts';
 
 const log = createLogger({ stage: 'api' });
 
@@ -33,16 +34,6 @@ const Env = z.object({
   HUIYAN_ALERTS_FROM_QUEUE: z.enum(['0', '1']).default('1'),
 });
 
-function cookieSecret(given?: string): string {
-  if (given) return given;
-  const file = path.join(PROJECT_ROOT, 'var/api-cookie-secret');
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  mkdirSync(path.dirname(file), { recursive: true });
-  const s = randomBytes(32).toString('hex');
-  writeFileSync(file, s, { mode: 0o600 });
-  return s;
-}
-
 export async function main(env: NodeJS.ProcessEnv = process.env) {
   const e = Env.parse(env);
   const store = await openCaseStore({ ...dbOptionsFromEnv(env), migrations: [API_MIGRATION_DIR] });
@@ -60,7 +51,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env) {
     host: e.HUIYAN_API_HOST,
     port: e.HUIYAN_API_PORT,
     livePorts: { first, last },
-    cookieSecret: cookieSecret(e.HUIYAN_COOKIE_SECRET),
+    cookieSecret: cookieSecret(e.HUIYAN_COOKIE_SECRET, path.join(PROJECT_ROOT, 'var/api-cookie-secret')),
     secureCookie: e.HUIYAN_SECURE_COOKIE === '1',
   });
   if (e.HUIYAN_DEMO_PASSWORD) {

@@ -2,7 +2,6 @@
 // filesystem evidence, a local redis-server if none answers — watching three sample cameras
 // served over RTSP from ../shared/data: real vtest street footage, and two labelled composites
 // (a vendor stall held on the walkway, a small-ad poster on the facade) that raise alerts.
-import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { stringify } from 'yaml';
@@ -10,6 +9,7 @@ import { compositePoster, compositeStall, vtestSidewalk, type EvalCase } from '.
 import { PROJECT_ROOT } from '../inference/manifest.ts';
 import { createLogger, type Logger } from '../util/log.ts';
 import { startAppliance, type Appliance } from './appliance.ts';
+import { cookieSecret } from '../api/cookie-secret.ts';
 import { renderCase } from './demo-footage.ts';
 import { startRtspServer, testMedia, type RtspTestServer } from './sample-rtsp/server.ts';
 
@@ -118,7 +118,7 @@ export async function startDemo(o: DemoOptions = {}): Promise<Demo> {
     host: o.host ?? '127.0.0.1',
     port: o.port ?? 8080,
     livePorts: { first: 8090, last: 8099 },
-    cookieSecret: await cookieSecret(root),
+    cookieSecret: cookieSecret(undefined, path.join(root, 'cookie-secret')),
     demoPassword: password,
   });
   return {
@@ -130,14 +130,4 @@ export async function startDemo(o: DemoOptions = {}): Promise<Demo> {
       for (const s of servers) await s.close();
     },
   };
-}
-
-async function cookieSecret(root: string): Promise<string> {
-  const { randomBytes } = await import('node:crypto');
-  const { readFile } = await import('node:fs/promises');
-  const file = path.join(root, 'cookie-secret');
-  if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
-  const s = randomBytes(32).toString('hex');
-  await writeFile(file, s, { mode: 0o600 });
-  return s;
 }
