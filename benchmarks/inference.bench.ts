@@ -1,7 +1,8 @@
 // Inference hot-path benchmark: for each detector, on the same thread count and in one run,
 // bare `session.run` on a prepared tensor versus the full hot path (raw BGR frame → tensor →
-// run → decode → NMS) on real frames, sequential and pipelined (two frames in flight). They are
-// measured in alternating blocks so that load from other processes hits all alike. Prints a table; writes benchmarks/results/inference.json.
+// run → decode → NMS) on real frames: sequential from bgr24, pipelined (two frames in flight),
+// and sequential from planar gbrp. They are measured in alternating blocks so that load from
+// other processes hits all alike. Prints a table; writes benchmarks/results/inference.json.
 //
 //   npm run bench:inference -- [--threads 2] [--iterations 200] [--models yolox-nano,nanodet-m] [--provider cpu|cuda]
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -16,6 +17,7 @@ import { PROJECT_ROOT } from '../src/inference/manifest.ts';
 import type { OnnxDetector } from '../src/inference/onnx-detector.ts';
 import type { Provider } from '../src/inference/session.ts';
 import type { BgrImage } from '../src/ingest/types.ts';
+import type { InputImage, PlanarGbrImage } from '../src/inference/preprocess.ts';
 import { percentile } from '../src/util/latency.ts';
 
 const DATA = path.resolve(PROJECT_ROOT, '../shared/data');
@@ -23,7 +25,7 @@ const DATA = path.resolve(PROJECT_ROOT, '../shared/data');
 interface Case {
   model: string;
   /** What the frames are and at which size the hot path receives them. */
-  frames: () => Promise<{ images: BgrImage[]; scale: number; what: string }>;
+  frames: () => Promise<{ images: BgrImage[]; planar?: PlanarGbrImage[]; scale: number; what: string }>;
   inputSize?: { width: number; height: number };
   /** Cap on iterations for slow models, so one run stays a few minutes. */
   maxIterations?: number;
@@ -33,8 +35,11 @@ interface Case {
 const vtest = (width: number, height: number) => async () => {
   const fit = scaleToFit(768, 576, width, height);
   const images: BgrImage[] = [];
-  for await (const f of decodeFrames(path.join(DATA, 'vtest.avi'), { fps: 1, width: fit.width, height: fit.height, maxSeconds: 24 })) images.push(f);
-  return { images, scale: fit.scale, what: `vtest.avi ${fit.width}×${fit.height}, ${images.length} frames` };
+  const planar: PlanarGbrImage[] = [];
+  const o = { fps: 1, width: fit.width, height: fit.height, maxSeconds: 24 };
+  for await (const f of decodeFrames(path.join(DATA, 'vtest.avi'), o)) images.push(f);
+  for await (const f of decodeFrames(path.join(DATA, 'vtest.avi'), { ...o, pixFmt: 'gbrp' })) planar.push(f);
+  return { images, planar, scale: fit.scale, what: `vtest.avi ${fit.width}×${fit.height}, ${images.length} frames` };
 };
 
 const CASES: Case[] = [
@@ -69,7 +74,7 @@ function summary(s: Series) {
 
 async function bench(c: Case, threads: number, iterations: number, provider: Provider) {
   const det: OnnxDetector = await loadDetector(c.model, { threads, provider, inputSize: c.inputSize });
-  const { images, scale, what } = await c.frames();
+  const { images, planar, scale, what } = await c.frames();
   const prepared = det.prepare(images[0]!);
   const dims = Object.values(prepared.feeds)[0]!.dims;
   // A private copy of the tensor: the detector's own buffer is rewritten by the hot path.
@@ -79,7 +84,9 @@ async function bench(c: Case, threads: number, iterations: number, provider: Pro
   const bare: Series = { ms: [], totalMs: 0 };
   const hot: Series = { ms: [], totalMs: 0 };
   const piped: Series = { ms: [], totalMs: 0 };
-  const stage = { prepare: 0, post: 0, n: 0 };
+  const flat: Series = { ms: [], totalMs: 0 };
+  const flatStage = { prepare: 0, post: 0, n: 0 };
+  const stage: { prepare: number; post: number; n: number } = { prepare: 0, post: 0, n: 0 };
   let detections = 0;
   let frame = 0;
 
@@ -91,9 +98,9 @@ async function bench(c: Case, threads: number, iterations: number, provider: Pro
       if (into) (into.ms.push(dt), (into.totalMs += dt));
     }
   };
-  const runHot = async (n: number, into: Series | null) => {
+  const runHot = async (n: number, into: Series | null, list: InputImage[] = images, st = stage) => {
     for (let i = 0; i < n; i++) {
-      const img = images[frame++ % images.length]!;
+      const img = list[frame++ % list.length]!;
       const t0 = performance.now();
       const p = det.prepare(img);
       const t1 = performance.now();
@@ -104,10 +111,12 @@ async function bench(c: Case, threads: number, iterations: number, provider: Pro
       if (into) {
         into.ms.push(t3 - t0);
         into.totalMs += t3 - t0;
-        stage.prepare += t1 - t0;
-        stage.post += t3 - t2;
-        stage.n++;
-        detections += dets.length;
+        st.prepare += t1 - t0;
+        if (st === stage) {
+          stage.post += t3 - t2;
+          detections += dets.length;
+        }
+        st.n++;
       }
     }
   };
@@ -140,6 +149,7 @@ async function bench(c: Case, threads: number, iterations: number, provider: Pro
     await runHot(block, hot);
     pairRatios.push((bare.totalMs - b0) / (hot.totalMs - h0));
     await runPiped(block, piped);
+    if (planar) await runHot(block, flat, planar, flatStage);
   }
   await det.close();
   const b = summary(bare);
@@ -158,6 +168,8 @@ async function bench(c: Case, threads: number, iterations: number, provider: Pro
     /** detect() with two frames in flight (latency here includes waiting for the previous run). */
     pipelined: pp,
     pipelinedRatio: pp.fps / b.fps,
+    /** Sequential hot path fed planar gbrp frames (ffmpeg -pix_fmt gbrp) instead of bgr24. */
+    planar: planar ? { ...summary(flat), prepareMs: flatStage.prepare / flatStage.n, ratio: summary(flat).fps / b.fps } : null,
     prepareMs: stage.prepare / stage.n,
     decodeNmsMs: stage.post / stage.n,
     detectionsPerFrame: detections / stage.n,
@@ -185,10 +197,11 @@ async function main() {
   }
   const f = (v: number, d = 2) => v.toFixed(d);
   const rows = [
-    ['model', 'input', 'iter', 'bare fps', 'bare p50', 'bare p99', 'hot fps', 'hot p50', 'hot p99', 'pre ms', 'dec+nms ms', 'ratio', 'paired', 'piped fps', 'piped ratio'],
+    ['model', 'input', 'iter', 'bare fps', 'bare p50', 'bare p99', 'hot fps', 'hot p50', 'hot p99', 'pre ms', 'dec+nms ms', 'ratio', 'paired', 'piped ratio', 'gbrp pre ms', 'gbrp ratio'],
     ...results.map((r) => [
       r.model, r.input, String(r.iterations), f(r.bare.fps, 1), f(r.bare.p50Ms), f(r.bare.p99Ms), f(r.hotPath.fps, 1), f(r.hotPath.p50Ms), f(r.hotPath.p99Ms),
-      f(r.prepareMs, 3), f(r.decodeNmsMs, 3), f(r.ratio, 3), f(r.pairedMedianRatio, 3), f(r.pipelined.fps, 1), f(r.pipelinedRatio, 3),
+      f(r.prepareMs, 3), f(r.decodeNmsMs, 3), f(r.ratio, 3), f(r.pairedMedianRatio, 3), f(r.pipelinedRatio, 3),
+      r.planar ? f(r.planar.prepareMs, 3) : '-', r.planar ? f(r.planar.ratio, 3) : '-',
     ]),
   ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
@@ -198,7 +211,7 @@ async function main() {
   const yolox = results.find((r) => r.model === 'yolox-nano');
   if (yolox) {
     process.stdout.write(
-      `\nYOLOX-nano hot path / bare session.run throughput: ${f(yolox.ratio, 3)} overall, ${f(yolox.pairedMedianRatio, 3)} median of paired blocks, ${f(yolox.pipelinedRatio, 3)} pipelined (target ≥ 0.95)\n`,
+      `\nYOLOX-nano hot path / bare session.run throughput: ${f(yolox.ratio, 3)} overall, ${f(yolox.pairedMedianRatio, 3)} median of paired blocks, ${f(yolox.pipelinedRatio, 3)} pipelined, ${yolox.planar ? f(yolox.planar.ratio, 3) : '-'} from planar gbrp (target ≥ 0.95)\n`,
     );
   }
   await mkdir(path.dirname(values.out!), { recursive: true });

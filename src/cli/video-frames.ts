@@ -2,6 +2,7 @@
 // to raw bgr24 frames of a chosen size (ffmpeg scales; no JPEG round trip).
 import { spawn } from 'node:child_process';
 import type { BgrImage } from '../ingest/types.ts';
+import type { PlanarGbrImage } from '../inference/preprocess.ts';
 
 export interface VideoInfo {
   width: number;
@@ -34,13 +35,18 @@ export interface DecodeOptions {
   height: number;
   /** Stop after this many seconds of input. */
   maxSeconds?: number;
+  /** Packed bgr24 (default) or planar gbrp (cheapest for the detector's pre-processing). */
+  pixFmt?: 'bgr24' | 'gbrp';
 }
 
 /** Frames at `fps`, scaled to width×height. Breaking out of the loop stops ffmpeg. */
-export async function* decodeFrames(file: string, o: DecodeOptions): AsyncGenerator<BgrImage> {
+export function decodeFrames(file: string, o: DecodeOptions & { pixFmt?: 'bgr24' }): AsyncGenerator<BgrImage>;
+export function decodeFrames(file: string, o: DecodeOptions & { pixFmt: 'gbrp' }): AsyncGenerator<PlanarGbrImage>;
+export async function* decodeFrames(file: string, o: DecodeOptions): AsyncGenerator<BgrImage | PlanarGbrImage> {
+  const pixFmt = o.pixFmt ?? 'bgr24';
   const args = ['-v', 'error', '-nostdin'];
   if (o.maxSeconds) args.push('-t', String(o.maxSeconds));
-  args.push('-i', file, '-an', '-vf', `fps=${o.fps},scale=${o.width}:${o.height}`, '-f', 'rawvideo', '-pix_fmt', 'bgr24', 'pipe:1');
+  args.push('-i', file, '-an', '-vf', `fps=${o.fps},scale=${o.width}:${o.height}`, '-f', 'rawvideo', '-pix_fmt', pixFmt, 'pipe:1');
   const p = spawn('ffmpeg', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   p.stderr.on('data', (c: Buffer) => (err = (err + c).slice(-2000)));
@@ -54,7 +60,8 @@ export async function* decodeFrames(file: string, o: DecodeOptions): AsyncGenera
       have += chunk.length;
       while (have >= size) {
         const all = pending.length === 1 ? pending[0]! : Buffer.concat(pending);
-        yield { data: Buffer.from(all.subarray(0, size)), width: o.width, height: o.height };
+        const data = Buffer.from(all.subarray(0, size));
+        yield pixFmt === 'gbrp' ? { format: 'gbrp', data, width: o.width, height: o.height } : { data, width: o.width, height: o.height };
         const rest = all.subarray(size);
         pending = rest.length ? [rest] : [];
         have = rest.length;

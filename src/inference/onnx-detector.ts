@@ -2,10 +2,9 @@
 // in source pixels. Each model family only supplies `decode`, which appends candidates in
 // input-tensor pixels to a reusable buffer.
 import ort from 'onnxruntime-node';
-import type { BgrImage } from '../ingest/types.ts';
 import type { ResolvedModel } from './manifest.ts';
 import { Candidates, nms } from './nms.ts';
-import { Letterbox, roundUp, type LetterboxLayout } from './preprocess.ts';
+import { Letterbox, roundUp, type InputImage, type LetterboxLayout } from './preprocess.ts';
 import type { OpenedSession } from './session.ts';
 import type { Box, Detection, Detector } from './types.ts';
 
@@ -69,7 +68,7 @@ export abstract class OnnxDetector implements Detector {
   /** Appends candidates (input-tensor pixels) for one run's outputs. */
   protected abstract decode(outputs: Outputs, layout: LetterboxLayout): void;
 
-  layoutFor(image: BgrImage): LetterboxLayout {
+  layoutFor(image: InputImage): LetterboxLayout {
     if (!this.dynamicInput) return this.letterbox.layout(image.width, image.height, this.inputWidth, this.inputHeight);
     const scale = Math.min(1, this.inputWidth / image.width, this.inputHeight / image.height);
     const contentWidth = Math.max(1, Math.round(image.width * scale));
@@ -86,11 +85,11 @@ export abstract class OnnxDetector implements Detector {
   }
 
   /** Image → input tensor (a reusable buffer, overwritten by the next prepare()). */
-  prepare(image: BgrImage): Prepared {
+  prepare(image: InputImage): Prepared {
     return this.prepareInto(this.direct, image);
   }
 
-  private prepareInto(slot: InputSlot, image: BgrImage): Prepared {
+  private prepareInto(slot: InputSlot, image: InputImage): Prepared {
     const layout = this.layoutFor(image);
     return {
       feeds: { [this.model.entry.input.name]: slot.fill(image, layout) },
@@ -148,8 +147,9 @@ export abstract class OnnxDetector implements Detector {
   /**
    * Safe to call concurrently. Runs happen one at a time in call order; while one runs, the
    * next call's frame is letterboxed into the other input buffer, overlapping the two.
+   * Takes packed BGR or planar `gbrp` (PlanarGbrImage, the cheapest to pre-process).
    */
-  async detect(image: BgrImage, scale = 1): Promise<Detection[]> {
+  async detect(image: InputImage, scale = 1): Promise<Detection[]> {
     const slot = await this.acquireSlot();
     let prepared: Prepared;
     try {
@@ -193,7 +193,7 @@ class InputSlot {
 
   constructor(private readonly letterbox: Letterbox) {}
 
-  fill(image: BgrImage, layout: LetterboxLayout): ort.Tensor {
+  fill(image: InputImage, layout: LetterboxLayout): ort.Tensor {
     const r = this.letterbox.runLayout(image, layout);
     const t = this.tensor;
     // The Tensor only wraps the reused Float32Array; rebuild it when the buffer or size changes.

@@ -3,6 +3,35 @@
 // allocated once and reused; padding is only rewritten when the layout changes.
 import type { BgrImage } from '../ingest/types.ts';
 
+/**
+ * Planar 8-bit picture as ffmpeg's `-pix_fmt gbrp` emits it: a G plane, then B, then R.
+ * Converting planes to float is a native `Float32Array.set` per row (or per plane), several
+ * times cheaper than de-interleaving packed BGR in JavaScript.
+ */
+export interface PlanarGbrImage {
+  format: 'gbrp';
+  data: Buffer;
+  width: number;
+  height: number;
+}
+
+export type InputImage = BgrImage | PlanarGbrImage;
+
+const isPlanar = (img: InputImage): img is PlanarGbrImage => (img as PlanarGbrImage).format === 'gbrp';
+
+/** Packed BGR copy of a planar picture (for resizing, drawing or encoding). */
+export function planarToBgr(img: PlanarGbrImage): BgrImage {
+  const n = img.width * img.height;
+  const out = Buffer.allocUnsafe(n * 3);
+  const d = img.data;
+  for (let i = 0, o = 0; i < n; i++, o += 3) {
+    out[o] = d[n + i]!;
+    out[o + 1] = d[i]!;
+    out[o + 2] = d[2 * n + i]!;
+  }
+  return { data: out, width: img.width, height: img.height };
+}
+
 export interface PreprocessSpec {
   channelOrder: 'bgr' | 'rgb';
   /** Per tensor channel, in the tensor's channel order. */
@@ -73,11 +102,11 @@ export class Letterbox {
   }
 
   /** Fills the reusable tensor from `image` letterboxed into W×H. */
-  run(image: BgrImage, W: number, H: number): LetterboxResult {
+  run(image: InputImage, W: number, H: number): LetterboxResult {
     return this.runLayout(image, this.layout(image.width, image.height, W, H));
   }
 
-  runLayout(image: BgrImage, lay: LetterboxLayout): LetterboxResult {
+  runLayout(image: InputImage, lay: LetterboxLayout): LetterboxResult {
     const { width: W, height: H } = lay;
     const plane = W * H;
     if (this.tensor.length !== plane * 3) this.tensor = new Float32Array(plane * 3);
@@ -87,9 +116,33 @@ export class Letterbox {
       for (let c = 0; c < 3; c++) this.tensor.fill(this.padValues[c]!, c * plane, (c + 1) * plane);
       this.layoutKey = key;
     }
-    if (lay.contentWidth === image.width && lay.contentHeight === image.height) this.copy(image, lay);
+    const sameSize = lay.contentWidth === image.width && lay.contentHeight === image.height;
+    if (isPlanar(image)) {
+      if (sameSize) this.copyPlanar(image, lay);
+      else this.resizeBilinear(planarToBgr(image), lay);
+    } else if (sameSize) this.copy(image, lay);
     else this.resizeBilinear(image, lay);
     return { ...lay, tensor: this.tensor };
+  }
+
+  private copyPlanar(image: PlanarGbrImage, lay: LetterboxLayout): void {
+    const t = this.tensor;
+    const w = image.width, h = image.height, n = w * h;
+    const plane = lay.width * lay.height;
+    // gbrp plane index for the packed-BGR byte offsets 0 (B), 1 (G), 2 (R).
+    const planeOfByte = [1, 0, 2];
+    for (let c = 0; c < 3; c++) {
+      const src = image.data.subarray(planeOfByte[this.srcOffset[c]!]! * n, (planeOfByte[this.srcOffset[c]!]! + 1) * n);
+      const base = c * plane + lay.padY * lay.width + lay.padX;
+      if (w === lay.width) t.set(src, base);
+      else for (let y = 0; y < h; y++) t.set(src.subarray(y * w, (y + 1) * w), base + y * lay.width);
+      if (this.identity) continue;
+      const m = this.mul[c]!, a = this.add[c]!;
+      for (let y = 0; y < h; y++) {
+        const row = base + y * lay.width;
+        for (let i = row; i < row + w; i++) t[i] = t[i]! * m + a;
+      }
+    }
   }
 
   private copy(image: BgrImage, lay: LetterboxLayout): void {

@@ -1,6 +1,6 @@
 // One inference scheduler shared by every camera. Each model session runs one sample at a
-// time; the scheduler hands a detector up to `inFlight` samples (default 2) so the next frame
-// is letterboxed while the current one runs. Free places are filled from the cameras
+// time; the scheduler hands a detector up to `inFlight` samples (default 1; 2 lets the next
+// frame be letterboxed while the current one runs). Free places are filled from the cameras
 // round-robin, so a busy camera cannot starve the others. Each camera may have only `queueDepth` samples waiting per model: a new sample
 // pushes out that camera's oldest waiting one for the same model (its promise rejects with
 // DroppedSampleError), because a fresh frame is worth more than a stale one and memory must
@@ -29,8 +29,10 @@ export interface SchedulerOptions {
   /** Waiting samples per camera and model before the oldest is dropped (default 2). */
   queueDepth?: number;
   /**
-   * Samples handed to one detector at once (default 2). The detector still runs them one at a
-   * time, but pre-processes the next during the current run; 1 = strictly one after another.
+   * Samples handed to one detector at once (default 1: strictly one after another, so the
+   * choice of the next sample and drop-oldest act as late as possible). With 2 the detector
+   * still runs them one at a time but pre-processes the next during the current run; on this
+   * 2-core machine that measured no better (see docs/inference.md).
    */
   inFlight?: number;
   /** Latency samples kept per model for percentiles (default 256). */
@@ -63,7 +65,7 @@ interface ModelState {
   active: number;
   /** The camera served last; the next search starts after it in the rotation. */
   last: string | null;
-  /** Handed to the detector → result (with inFlight 2 this includes the previous sample's run). */
+  /** Handed to the detector → result (with inFlight 2 this includes waiting for the previous run). */
   detect: LatencyWindow;
   total: LatencyWindow;
 }
@@ -90,7 +92,7 @@ export class InferenceScheduler {
 
   constructor(opts: SchedulerOptions = {}) {
     this.queueDepth = Math.max(1, opts.queueDepth ?? 2);
-    this.inFlightPerModel = Math.max(1, opts.inFlight ?? 2);
+    this.inFlightPerModel = Math.max(1, opts.inFlight ?? 1);
     this.windowSize = opts.latencyWindow ?? 256;
     this.load = opts.load ?? ((id) => loadDetector(id));
   }

@@ -6,7 +6,7 @@ import { loadDetector } from '../../src/inference/detectors.ts';
 import { readImageBgr } from '../../src/inference/image.ts';
 import { iou } from '../../src/inference/nms.ts';
 import type { Detector } from '../../src/inference/types.ts';
-import { vtestFrames, VTEST_SIZE, SHARED_DATA } from './frames.ts';
+import { vtestFrames, VTEST_SIZE, SHARED_DATA, VTEST, decodeFrameAs } from './frames.ts';
 
 const open: Detector[] = [];
 after(async () => {
@@ -91,4 +91,15 @@ test('concurrent detect() calls overlap safely: same results as one at a time', 
   const all = await Promise.all(frames.map((f) => yolox.detect(f, 416 / 768)));
   assert.deepEqual(all, one);
   assert.notDeepEqual(one[0], one[4], 'different frames give different detections');
+});
+
+test('YOLOX on planar gbrp frames finds the same persons as on bgr24', async () => {
+  const yolox = await load('yolox-nano');
+  const [packed] = await vtestFrames([33], { width: 416, height: 312 });
+  const planar = await decodeFrameAs(VTEST, 33, 416, 312, 'gbrp');
+  const a = (await yolox.detect(packed!, 416 / 768)).filter((d) => d.label === 'person');
+  const b = (await yolox.detect({ format: 'gbrp', data: planar, width: 416, height: 312 }, 416 / 768)).filter((d) => d.label === 'person');
+  assert.ok(a.length >= 4);
+  const matched = a.filter((d) => b.some((e) => iou(d.box, e.box) >= 0.8)).length;
+  assert.ok(matched >= a.length - 1, `${matched} of ${a.length}`);
 });

@@ -35,3 +35,16 @@ export async function vtestFrames(times: number[], size = VTEST_SIZE): Promise<B
   for (const t of times) out.push(await decodeFrame(VTEST, t, size.width, size.height));
   return out;
 }
+
+/** Raw bytes of one frame in any ffmpeg pixel format (e.g. gbrp), width×height. */
+export function decodeFrameAs(file: string, seconds: number, width: number, height: number, pixFmt: string): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const args = ['-v', 'error', '-ss', String(seconds), '-i', file, '-frames:v', '1',
+      '-vf', `scale=${width}:${height}`, '-f', 'rawvideo', '-pix_fmt', pixFmt, 'pipe:1'];
+    const p = spawn('ffmpeg', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const chunks: Buffer[] = [];
+    p.stdout.on('data', (c: Buffer) => chunks.push(c));
+    p.on('error', reject);
+    p.on('close', (code) => (code === 0 ? resolve(Buffer.concat(chunks)) : reject(new Error(`ffmpeg exited ${code}`))));
+  });
+}

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { Letterbox } from '../../src/inference/preprocess.ts';
+import { Letterbox, planarToBgr } from '../../src/inference/preprocess.ts';
 import { readImageBgr, scaleToFit, cropBgr } from '../../src/inference/image.ts';
-import { vtestFrames, SHARED_DATA } from './frames.ts';
+import { vtestFrames, SHARED_DATA, VTEST, decodeFrameAs } from './frames.ts';
 
 const yoloxSpec = { channelOrder: 'bgr', mean: [0, 0, 0], std: [1, 1, 1], letterbox: 'top-left', pad: 114 } as const;
 
@@ -79,4 +79,29 @@ test('cropBgr clamps to the image', async () => {
   assert.equal(c.height, 8);
   assert.deepEqual([...c.data.subarray(0, 3)], [...frame!.data.subarray(40 * 64 * 3, 40 * 64 * 3 + 3)]);
   assert.equal(cropBgr(frame!, [70, 0, 80, 10]), null);
+});
+
+test('planar gbrp frames give exactly the tensor of the same pixels packed as BGR', async () => {
+  const planar = await decodeFrameAs(VTEST, 7, 416, 312, 'gbrp');
+  // ffmpeg's yuv→gbrp and yuv→bgr24 conversions differ slightly (chroma), so the packed
+  // reference is the same planar pixels re-packed.
+  const packed = planarToBgr({ format: 'gbrp', data: planar, width: 416, height: 312 });
+  const [viaBgr24] = await vtestFrames([7], { width: 416, height: 312 });
+  let mean = 0;
+  for (let i = 0; i < packed.data.length; i++) mean += Math.abs(packed.data[i]! - viaBgr24!.data[i]!);
+  assert.ok(mean / packed.data.length < 3, 'the same frame either way');
+  const specs = [
+    { channelOrder: 'bgr', mean: [0, 0, 0], std: [1, 1, 1], letterbox: 'top-left', pad: 114 },
+    { channelOrder: 'rgb', mean: [10, 20, 30], std: [2, 4, 8], letterbox: 'centre', pad: 0 },
+  ] as const;
+  for (const spec of specs) {
+    for (const [W, H] of [[416, 416], [448, 320]] as const) {
+      const a = new Letterbox(spec).run(packed, W, H);
+      const b = new Letterbox(spec).run({ format: 'gbrp', data: planar, width: 416, height: 312 }, W, H);
+      assert.equal(b.contentWidth, a.contentWidth);
+      let maxDiff = 0;
+      for (let i = 0; i < a.tensor.length; i++) maxDiff = Math.max(maxDiff, Math.abs(a.tensor[i]! - b.tensor[i]!));
+      assert.ok(maxDiff < 1e-4, `${spec.letterbox} ${W}×${H}: max difference ${maxDiff}`);
+    }
+  }
 });

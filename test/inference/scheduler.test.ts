@@ -69,8 +69,8 @@ test('the bound is per camera and model: face samples survive a burst of detecto
   assert.equal(s.stats().cameras['cam-3']!.dropped, 2);
 });
 
-test('pipelined (default: two samples handed to the detector) stays fair and gives the same detections', async (t) => {
-  const s = new InferenceScheduler({ queueDepth: 10, load });
+test('pipelined (two samples handed to the detector) stays fair and gives the same detections', async (t) => {
+  const s = new InferenceScheduler({ queueDepth: 10, inFlight: 2, load });
   t.after(() => s.stop());
   s.start();
   const frames = await vtestFrames([4, 8, 12, 16, 20, 24]);
@@ -85,7 +85,7 @@ test('pipelined (default: two samples handed to the detector) stays fair and giv
   assert.equal(s.stats().models['yolox-nano']!.active, 0);
 
   // Drop-oldest with two handed over: #0 and #1 go at once, #2 and #3 wait, #4 pushes out #2.
-  const s2 = new InferenceScheduler({ queueDepth: 2, load });
+  const s2 = new InferenceScheduler({ queueDepth: 2, inFlight: 2, load });
   t.after(() => s2.stop());
   s2.start();
   const more = await Promise.allSettled(frames.slice(0, 5).map((f) => s2.submit('C', f, 1, 'yolox-nano')));
