@@ -10,4 +10,5 @@ COPY . .
 # Model weights are not baked in: mount them at /models (see models/manifest.json).
 VOLUME ["/models", "/var/lib/huiyan"]
 EXPOSE 8080 5060/udp 5060/tcp
+ENV HUIYAN_API_HOST=0.0.0.0
 CMD ["node", "--import", "tsx", "src/cli/main.ts", "serve"]
