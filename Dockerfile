@@ -3,10 +3,13 @@ FROM node:20-bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends ffmpeg redis-server ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /opt/huiyan
+# tsx is a runtime dependency: the service runs its TypeScript sources directly.
 ENV ONNXRUNTIME_NODE_INSTALL=skip NODE_ENV=production HUIYAN_MODELS_DIR=/models
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci --no-audit --no-fund
 COPY . .
+# State (PGlite, evidence, spools, keys) lives under var/: keep it on a volume.
+RUN mkdir -p /var/lib/huiyan && ln -s /var/lib/huiyan /opt/huiyan/var
 # Model weights are not baked in: mount them at /models (see models/manifest.json).
 VOLUME ["/models", "/var/lib/huiyan"]
 EXPOSE 8080 5060/udp 5060/tcp
