@@ -9,3 +9,11 @@ export interface Command {
 
 /** Thrown for bad arguments: printed with the usage, exit code 2. */
 export class UsageError extends Error {}
+
+/** Resolves on the first SIGINT or SIGTERM: long-running commands stop cleanly on either. */
+export function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+}

@@ -15,6 +15,9 @@ import { ReorderBuffer } from '../../src/ingest/gb28181/rtp/reorder.ts';
 import { PsScanner } from '../../src/ingest/gb28181/rtp/ps-scanner.ts';
 import type { Gb28181Server } from '../../src/ingest/gb28181/server.ts';
 import type { Remote } from '../../src/ingest/gb28181/sip/transport.ts';
+import { seededRandom } from '../../src/util/random.ts';
+/** Seeded, so every failing input can be regenerated. */
+export const rng = seededRandom;
 
 export interface Corpus {
   sip: Buffer[];
@@ -38,17 +41,6 @@ export function loadCorpus(): Corpus {
   return { sip, manscdp: dec(raw.manscdp), sdp: dec(raw.sdp), rtp: dec(raw.rtp), ps: dec(raw.ps) };
 }
 
-/** mulberry32: small, fast, seedable, so every failing input can be regenerated. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const INTERESTING = [0, 0xff, 0x7f, 0x80, 0x0d, 0x0a, 0x3a, 0x3c, 0x3e, 0x22, 0x20, 0x3b, 0x2c, 0x26, 0x01, 0xba, 0xbc, 0xe0];
 const TOKENS = ['\r\n', '\r\n\r\n', 'Content-Length: 99999\r\n', 'l: 0', '<Item>', '</Item>', '<!DOCTYPE x>', '&#x10FFFF;', '&amp;', '"', ';tag=', '\0\0\x01\xba', '\0\0\x01\xbc', 'SIP/2.0', 'sip:', '99999999999999999999'];

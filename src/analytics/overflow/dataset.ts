@@ -3,6 +3,8 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../../inference/manifest.ts';
+import { seededRandom } from '../../util/random.ts';
+export { seededRandom };
 
 export const OVERFLOW_DATA_DIR = path.resolve(PROJECT_ROOT, '../shared/data/overflow/train');
 
@@ -21,17 +23,6 @@ export function listSamples(dir = OVERFLOW_DATA_DIR): Sample[] {
   return [...pick('clean', 0), ...pick('dirty', 1)];
 }
 
-/** mulberry32: a tiny seeded PRNG, so splits and initial weights are reproducible. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function shuffle<T>(items: T[], rand: () => number): T[] {
   const a = [...items];

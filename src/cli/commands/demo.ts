@@ -1,5 +1,5 @@
 // `huiyan demo`: the whole system on sample footage with the embedded defaults.
-import { UsageError, type Command } from '../command.ts';
+import { UsageError, untilSignal, type Command } from '../command.ts';
 import { startDemo } from '../../app/demo.ts';
 
 const command: Command = {
@@ -33,10 +33,7 @@ const command: Command = {
       '',
     ];
     process.stdout.write(lines.join('\n') + '\n');
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-    });
+    await untilSignal();
     await demo.stop();
     return 0;
   },

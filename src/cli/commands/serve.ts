@@ -2,7 +2,7 @@
 // entirely by HUIYAN_* environment variables; what the Docker image runs.
 import path from 'node:path';
 import { z } from 'zod';
-import type { Command } from '../command.ts';
+import { untilSignal, type Command } from '../command.ts';
 import { startAppliance } from '../../app/appliance.ts';
 import { cookieSecret } from '../../api/cookie-secret.ts';
 import { PROJECT_ROOT } from '../../inference/manifest.ts';
@@ -35,10 +35,7 @@ const command: Command = {
       cookieSecret: cookieSecret(e.HUIYAN_COOKIE_SECRET, path.join(e.HUIYAN_VAR, 'api-cookie-secret')),
     });
     log.info('appliance running', { url: app.api?.url, cameras: app.cameras.cameras().length });
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-    });
+    await untilSignal();
     await app.stop();
     return 0;
   },
