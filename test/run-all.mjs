@@ -17,6 +17,7 @@ const files = (only.length ? only : find('test')).sort();
 const r = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files],
-  { stdio: 'inherit' },
+  // Info logs of every stage would bury the test report; warnings and errors still show.
+  { stdio: 'inherit', env: { ...process.env, HUIYAN_LOG_LEVEL: process.env.HUIYAN_LOG_LEVEL ?? 'warn' } },
 );
 process.exit(r.status ?? 1);
