@@ -100,16 +100,11 @@ export async function startDemo(o: DemoOptions = {}): Promise<Demo> {
   const schema = path.relative(streams, path.join(PROJECT_ROOT, 'streams-config/camera.schema.json'));
   await writeFile(file, `# yaml-language-server: $schema=${schema}\n# Written by \`npm run demo\`; edit zones in the web UI or here.\n${stringify({ cameras })}`);
 
+  // Database, evidence and spools stay at their embedded defaults under var/, so the other
+  // commands (`huiyan verify all`, `huiyan anchor`) see the demo's evidence without options.
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     HUIYAN_STREAMS_CONFIG: streams,
-    HUIYAN_VAR: root,
-    HUIYAN_HIT_SPOOL: path.join(root, 'hit-spool'),
-    HUIYAN_PGLITE_DIR: path.join(root, 'pglite'),
-    HUIYAN_EVIDENCE_STORE: 'fs',
-    HUIYAN_EVIDENCE_DIR: path.join(root, 'evidence-store'),
-    HUIYAN_EVIDENCE_SPOOL: path.join(root, 'evidence-spool'),
-    HUIYAN_EVIDENCE_KEYS: path.join(root, 'evidence-keys'),
     HUIYAN_QUEUE_PREFIX: process.env.HUIYAN_QUEUE_PREFIX ?? 'huiyan-demo',
   };
   // The embedded default is PGlite; a configured PostgreSQL URL would be used as is.

@@ -59,13 +59,13 @@ async function select(id) {
     // The clip is served as sealed (re-encoding per view is costly); the viewer's mark is drawn over it here.
     clip ? el('div', {}, el('h2', {}, t('clip')), el('div', { class: 'livebox', style: 'max-width:100%' },
       el('video', { src: fileUrl(c.id, clip.name), controls: true, style: 'max-width:100%; display:block' }),
-      el('div', { class: 'mark' }, `${me.name} · ${fmtTime(Date.now())}`))) : null,
+      el('div', { class: 'mark' }, `${me.name} · ${fmtTime(Date.now())}`))) : '',  // replaceChildren would print null
     el('div', { class: 'meta', id: 'verify' }),
     el('h2', {}, t('history')),
     el('table', { id: 'history' }, c.history.map((h) => el('tr', {},
       el('td', {}, fmtTime(h.at)), el('td', {}, h.actor.replace(/^(user|apikey):\S+ /, '')), el('td', {}, h.from ? t(`state_${h.from}`) : ''), el('td', {}, '→ ', t(`state_${h.to}`)),
       el('td', {}, h.reason ? t(`reason_${h.reason}`) : '')))),
-    canAudit ? el('div', {}, el('h2', {}, t('auditTrail')), el('table', { id: 'audit' })) : null,
+    canAudit ? el('div', {}, el('h2', {}, t('auditTrail')), el('table', { id: 'audit' })) : '',
   );
   if (canVerify && c.bundleId) {
     api(`/api/cases/${c.id}/verify`).then((v) => {
