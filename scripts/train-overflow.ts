@@ -5,7 +5,8 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'no
 import path from 'node:path';
 import { Backbone, YOLOX_NANO_FEATURE_TENSORS } from '../src/analytics/overflow/backbone.ts';
 import { listSamples, stratifiedSplit, type Sample } from '../src/analytics/overflow/dataset.ts';
-import { binaryMetrics, predict, trainHead, type HeadFileT } from '../src/analytics/overflow/head.ts';
+import { binaryMetrics, predict, trainRidgeHead, type HeadFileT } from '../src/analytics/overflow/head.ts';
+import { ridgeCvAccuracy } from '../src/analytics/overflow/ridge-cv.ts';
 import { recordHeadSha } from '../src/analytics/overflow/manifest-head.ts';
 import { loadManifest, PROJECT_ROOT, resolveModel, sha256File } from '../src/inference/manifest.ts';
 
@@ -59,8 +60,15 @@ async function main(): Promise<void> {
   await backbone.close();
 
   const tTrain = Date.now();
-  const opts = { hidden: 64, epochs: 30, lr: 1e-3, l2: 1e-3, batch: 32, seed: 7 };
-  const params = trainHead(train.map((s) => feats.get(s.file)!), train.map((s) => s.label), opts);
+  // Ridge strength by 5-fold CV on the training part only (the hold-out stays unseen).
+  const xs = train.map((s) => feats.get(s.file)!);
+  const ys = train.map((s) => s.label);
+  const lambdas = [0.1, 0.3, 1, 3, 10];
+  const cv = ridgeCvAccuracy(xs, ys, lambdas);
+  const best = cv.indexOf(Math.max(...cv));
+  console.log(`ridge 5-fold CV on train: ${lambdas.map((l, i) => `λ ${l}: ${(cv[i]! * 100).toFixed(1)}%`).join(', ')}`);
+  const opts = { head: 'ridge', lambda: lambdas[best]!, cvFolds: 5, cvAccuracy: Math.round(cv[best]! * 1e4) / 1e4 };
+  const params = trainRidgeHead(xs, ys, opts.lambda);
   const trainSeconds = (Date.now() - tTrain) / 1000;
   const head: HeadFileT = {
     kind: 'overflow-head',
@@ -84,7 +92,7 @@ async function main(): Promise<void> {
   if (!process.env.OVERFLOW_HEAD_OUT) await recordHeadSha('overflow-head', OUT);
 
   const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
-  console.log(`head: ${tensors.length} pooled tensors → ${params.dims} features → MLP(${opts.hidden}) trained in ${trainSeconds.toFixed(1)} s`);
+  console.log(`head: ${tensors.length} pooled tensors → ${params.dims} features → linear ridge head (λ ${opts.lambda}) trained in ${trainSeconds.toFixed(1)} s`);
   console.log(`train accuracy ${pct(trainM.accuracy)}`);
   console.log(`HOLD-OUT (${holdM.n} unseen photos): accuracy ${pct(holdM.accuracy)}, precision ${pct(holdM.precision)}, recall ${pct(holdM.recall)} ` +
     `(tp ${holdM.tp}, fp ${holdM.fp}, tn ${holdM.tn}, fn ${holdM.fn})`);

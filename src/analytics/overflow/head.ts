@@ -168,3 +168,94 @@ export function binaryMetrics(probs: number[], ys: number[], threshold = 0.5): B
   const n = probs.length;
   return { n, accuracy: (tp + tn) / n, precision: tp / Math.max(1, tp + fp), recall: tp / Math.max(1, tp + fn), tp, fp, tn, fn };
 }
+
+/**
+ * Linear ridge classifier on standardised features (targets ±1), solved in the dual because
+ * there are more features than photos: alpha = (K + λI)⁻¹ (t − t̄) with K = Z Zᵀ / dims, and
+ * w = Zᵀ alpha / dims. Far less prone to overfit than the MLP on 1.3k photos. Stored in the
+ * MLP file format with two hidden units (+w and −w, output weights +1/−1), since
+ * relu(a) − relu(−a) = a, so `predict` and the file schema stay as they are; the sigmoid of
+ * the margin is the score (0.5 = the ridge decision boundary).
+ */
+export function trainRidgeHead(xs: Float32Array[], ys: number[], lambda: number): Omit<HeadFileT, 'backbone' | 'training' | 'kind' | 'version'> {
+  const { mean, std, zs } = standardise(xs);
+  const n = zs.length;
+  const dims = mean.length;
+  const tMean = ys.reduce((s, y) => s + (2 * y - 1), 0) / n;
+  const alpha = solveRidge(gram(zs, dims), ys.map((y) => 2 * y - 1 - tMean), lambda);
+  const w = new Float64Array(dims);
+  zs.forEach((z, i) => {
+    for (let j = 0; j < dims; j++) w[j]! += (alpha[i]! * z[j]!) / dims;
+  });
+  const round = (x: number): number => Math.round(x * 1e8) / 1e8;
+  return {
+    dims,
+    hidden: 2,
+    mean: mean.map(round),
+    std: std.map(round),
+    w1: [...Array.from(w, round), ...Array.from(w, (v) => round(-v))],
+    b1: [tMean, -tMean].map(round),
+    w2: [1, -1],
+    b2: 0,
+  };
+}
+
+/** Mean/std of the columns and the standardised rows. */
+export function standardise(xs: Float32Array[]): { mean: number[]; std: number[]; zs: Float64Array[] } {
+  const n = xs.length;
+  const dims = xs[0]!.length;
+  const mean = new Array<number>(dims).fill(0);
+  const std = new Array<number>(dims).fill(0);
+  for (const x of xs) for (let j = 0; j < dims; j++) mean[j]! += x[j]!;
+  for (let j = 0; j < dims; j++) mean[j]! /= n;
+  for (const x of xs) for (let j = 0; j < dims; j++) std[j]! += (x[j]! - mean[j]!) ** 2;
+  for (let j = 0; j < dims; j++) std[j] = Math.sqrt(std[j]! / n) + 1e-6;
+  return { mean, std, zs: xs.map((x) => Float64Array.from(x, (v, j) => (v - mean[j]!) / std[j]!)) };
+}
+
+export function gram(zs: Float64Array[], dims: number): Float64Array[] {
+  const n = zs.length;
+  const k = Array.from({ length: n }, () => new Float64Array(n));
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j <= i; j++) {
+      let s = 0;
+      const a = zs[i]!;
+      const b = zs[j]!;
+      for (let d = 0; d < dims; d++) s += a[d]! * b[d]!;
+      k[i]![j] = k[j]![i] = s / dims;
+    }
+  }
+  return k;
+}
+
+/** Cholesky solve of (K + λI) x = t; K is symmetric positive semi-definite. */
+export function solveRidge(k: Float64Array[], t: number[], lambda: number): Float64Array {
+  const n = t.length;
+  const l = Array.from({ length: n }, (_, i) => Float64Array.from(k[i]!));
+  for (let i = 0; i < n; i++) l[i]![i]! += lambda;
+  for (let j = 0; j < n; j++) {
+    const lj = l[j]!;
+    let d = lj[j]!;
+    for (let p = 0; p < j; p++) d -= lj[p]! * lj[p]!;
+    lj[j] = Math.sqrt(d);
+    for (let i = j + 1; i < n; i++) {
+      const li = l[i]!;
+      let s = li[j]!;
+      for (let p = 0; p < j; p++) s -= li[p]! * lj[p]!;
+      li[j] = s / lj[j]!;
+    }
+  }
+  const yv = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let s = t[i]!;
+    for (let p = 0; p < i; p++) s -= l[i]![p]! * yv[p]!;
+    yv[i] = s / l[i]![i]!;
+  }
+  const x = new Float64Array(n);
+  for (let i = n - 1; i >= 0; i--) {
+    let s = yv[i]!;
+    for (let p = i + 1; p < n; p++) s -= l[p]![i]! * x[p]!;
+    x[i] = s / l[i]![i]!;
+  }
+  return x;
+}
