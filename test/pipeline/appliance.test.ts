@@ -3,7 +3,6 @@
 // sealed on disk → a case in real PostgreSQL, then the evidence verifies.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, mkdir, writeFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,7 +13,8 @@ import { startAppliance } from '../../src/app/appliance.ts';
 import { verifyAll } from '../../src/evidence/verify.ts';
 import { openStore, evidenceEnv } from '../../src/evidence/config.ts';
 import { KeyRing } from '../../src/evidence/keys.ts';
-import { createSchema, freshSchemaName, PG_URL } from '../cases/stores.ts';
+import { createSchema, freshSchemaName } from '../cases/stores.ts';
+import { applianceTestEnv } from '../support/appliance-env.ts';
 import { waitFor } from '../support/wait.ts';
 
 test('a held stall on a live file camera becomes one sealed, verifiable case', { timeout: 240_000 }, async () => {
@@ -40,21 +40,8 @@ test('a held stall on a live file camera becomes one sealed, verifiable case', {
   await mkdir(path.join(dir, 'streams'));
   await writeFile(path.join(dir, 'streams', 'e2e.yaml'), stringify({ cameras: [camera] }));
 
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    HUIYAN_LOG_LEVEL: process.env.HUIYAN_LOG_LEVEL ?? 'warn',
-    HUIYAN_REDIS_URL: 'redis://127.0.0.1:6379',
-    HUIYAN_QUEUE_PREFIX: `e2e${randomBytes(4).toString('hex')}`,
-    HUIYAN_DATABASE_URL: PG_URL,
-    HUIYAN_PG_SCHEMA: schema,
-    HUIYAN_STREAMS_CONFIG: path.join(dir, 'streams'),
-    HUIYAN_HIT_SPOOL: path.join(dir, 'hit-spool'),
-    HUIYAN_VAR: dir,
-    HUIYAN_EVIDENCE_STORE: 'fs',
-    HUIYAN_EVIDENCE_DIR: path.join(dir, 'evidence-store'),
-    HUIYAN_EVIDENCE_SPOOL: path.join(dir, 'evidence-spool'),
-    HUIYAN_EVIDENCE_KEYS: path.join(dir, 'keys'),
-  };
+  const env = applianceTestEnv(dir, schema, 'e2e');
+
   const app = await startAppliance(env);
   try {
     const found = await waitFor(

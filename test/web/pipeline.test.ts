@@ -14,7 +14,8 @@ import { compositeStall, vtestSidewalk } from '../../src/analytics/eval/cases.ts
 import { renderCase } from '../../src/app/demo-footage.ts';
 import { startAppliance, type Appliance } from '../../src/app/appliance.ts';
 import { PASSWORD } from '../api/support/harness.ts';
-import { createSchema, freshSchemaName, PG_URL } from '../cases/stores.ts';
+import { createSchema, freshSchemaName } from '../cases/stores.ts';
+import { applianceTestEnv } from '../support/appliance-env.ts';
 import { launch, loginPage, shot } from './support.ts';
 
 const PORT = 18096;
@@ -45,20 +46,7 @@ before(async () => {
     ],
   }));
   app = await startAppliance(
-    {
-      ...process.env,
-      HUIYAN_REDIS_URL: 'redis://127.0.0.1:6379',
-      HUIYAN_QUEUE_PREFIX: `web${randomBytes(4).toString('hex')}`,
-      HUIYAN_DATABASE_URL: PG_URL,
-      HUIYAN_PG_SCHEMA: schema,
-      HUIYAN_STREAMS_CONFIG: path.join(dir, 'streams'),
-      HUIYAN_HIT_SPOOL: path.join(dir, 'hit-spool'),
-      HUIYAN_VAR: dir,
-      HUIYAN_EVIDENCE_STORE: 'fs',
-      HUIYAN_EVIDENCE_DIR: path.join(dir, 'evidence-store'),
-      HUIYAN_EVIDENCE_SPOOL: path.join(dir, 'evidence-spool'),
-      HUIYAN_EVIDENCE_KEYS: path.join(dir, 'keys'),
-    },
+    applianceTestEnv(dir, schema, 'web'),
     undefined,
     { host: '127.0.0.1', port: PORT, livePorts: { first: 18097, last: 18099 }, cookieSecret: randomBytes(32).toString('hex'), demoPassword: PASSWORD },
   );
