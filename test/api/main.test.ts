@@ -28,6 +28,8 @@ before(async () => {
   child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'src/api/main.ts')], {
     env: {
       ...process.env,
+      // The test reads the process's info lines (listening, demo logins).
+      HUIYAN_LOG_LEVEL: 'info',
       HUIYAN_API_PORT: String(PORT),
       HUIYAN_LIVE_PORTS: '18091-18092',
       HUIYAN_DATABASE_URL: PG_URL,

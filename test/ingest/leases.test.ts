@@ -32,6 +32,8 @@ interface Worker {
 function startWorker(id: string): Worker {
   const proc = spawn(process.execPath, ['--import', 'tsx', 'workers/ingest-worker.ts', dir, id, REDIS, '--prefix', prefix, '--ttl', String(TTL), '--health-every', '1000'], {
     stdio: ['ignore', 'ignore', 'pipe'],
+    // Ownership is read from the worker's info-level health lines.
+    env: { ...process.env, HUIYAN_LOG_LEVEL: 'info' },
   });
   workers.push(proc);
   const w: Worker = { proc, owned: [] };
