@@ -16,7 +16,14 @@ const only = process.argv.slice(2);
 const files = (only.length ? only : find('test')).sort();
 const r = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files],
+  [
+    '--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec',
+    // A file whose tests are all done exits even if a library left a handle open (seen once with
+    // Chromium's pipes after browser.close()); a test stuck for 10 minutes fails instead of
+    // blocking CI.
+    '--test-force-exit', '--test-timeout=600000',
+    ...files,
+  ],
   // Info logs of every stage would bury the test report; warnings and errors still show.
   { stdio: 'inherit', env: { ...process.env, HUIYAN_LOG_LEVEL: process.env.HUIYAN_LOG_LEVEL ?? 'warn' } },
 );
