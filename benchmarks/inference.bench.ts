@@ -4,13 +4,19 @@
 // and sequential from planar gbrp. They are measured in alternating blocks so that load from
 // other processes hits all alike. Prints a table; writes benchmarks/results/inference.json.
 //
-//   npm run bench:inference -- [--threads 2] [--iterations 200] [--models yolox-nano,nanodet-m] [--provider cpu|cuda]
+// Then YOLOX-nano fp32 vs int8 (built by tools/quantize) vs the Python + OpenCV-DNN recipe
+// (benchmarks/opencv_dnn_yolox.py, Debian's python3-opencv) in interleaved blocks.
+//
+//   npm run bench:inference -- [--threads 2] [--iterations 200] [--models yolox-nano,nanodet-m] [--provider cpu|cuda] [--side-by-side 60]
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import ort from 'onnxruntime-node';
-import { decodeFrames } from '../src/cli/video-frames.ts';
+import { sampleFile } from '../src/ingest/sample-file.ts';
 import { loadDetector } from '../src/inference/detectors.ts';
 import { readImageBgr, scaleToFit } from '../src/inference/image.ts';
 import { PROJECT_ROOT } from '../src/inference/manifest.ts';
@@ -19,6 +25,7 @@ import type { Provider } from '../src/inference/session.ts';
 import type { BgrImage } from '../src/ingest/types.ts';
 import type { InputImage, PlanarGbrImage } from '../src/inference/preprocess.ts';
 import { percentile } from '../src/util/latency.ts';
+import { buildQuantised } from '../tools/quantize/build.ts';
 
 const DATA = path.resolve(PROJECT_ROOT, '../shared/data');
 
@@ -37,13 +44,14 @@ const vtest = (width: number, height: number) => async () => {
   const images: BgrImage[] = [];
   const planar: PlanarGbrImage[] = [];
   const o = { fps: 1, width: fit.width, height: fit.height, maxSeconds: 24 };
-  for await (const f of decodeFrames(path.join(DATA, 'vtest.avi'), o)) images.push(f);
-  for await (const f of decodeFrames(path.join(DATA, 'vtest.avi'), { ...o, pixFmt: 'gbrp' })) planar.push(f);
+  for await (const f of sampleFile(path.join(DATA, 'vtest.avi'), o)) images.push(f.image);
+  for await (const f of sampleFile(path.join(DATA, 'vtest.avi'), { ...o, pixFmt: 'gbrp' })) planar.push(f.image);
   return { images, planar, scale: fit.scale, what: `vtest.avi ${fit.width}×${fit.height}, ${images.length} frames` };
 };
 
 const CASES: Case[] = [
   { model: 'yolox-nano', frames: vtest(416, 416) },
+  { model: 'yolox-nano-int8', frames: vtest(416, 416) },
   { model: 'nanodet-m', frames: vtest(416, 416) },
   { model: 'yunet', frames: vtest(640, 480), inputSize: { width: 640, height: 480 } },
   {
@@ -176,6 +184,98 @@ async function bench(c: Case, threads: number, iterations: number, provider: Pro
   };
 }
 
+const PYTHON = process.env.HUIYAN_PYTHON ?? '/usr/bin/python3';
+const RECIPE = path.join(PROJECT_ROOT, 'benchmarks/opencv_dnn_yolox.py');
+
+/** The Python + OpenCV-DNN recipe as a child that runs N detections per request (null without python3-opencv). */
+async function openRecipe(threads: number): Promise<{ run(n: number): Promise<number>; close(): void; version: string } | null> {
+  const p = spawn(PYTHON, [RECIPE, '--serve', path.join(DATA, 'vtest.avi'), '--threads', String(threads)], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let err = '';
+  p.stderr.on('data', (c: Buffer) => (err += c));
+  const lines = createInterface({ input: p.stdout })[Symbol.asyncIterator]();
+  const first = await lines.next();
+  if (first.done) {
+    process.stderr.write(`OpenCV-DNN recipe not run (${PYTHON} with python3-opencv needed): ${err.trim().split('\n').pop()}\n`);
+    return null;
+  }
+  const version = (JSON.parse(first.value as string) as { opencv: string }).opencv;
+  return {
+    version,
+    async run(n: number) {
+      p.stdin.write(`${n}\n`);
+      const r = await lines.next();
+      if (r.done) throw new Error(`OpenCV-DNN recipe exited: ${err}`);
+      return Number(r.value);
+    },
+    close: () => p.stdin.end(),
+  };
+}
+
+/**
+ * YOLOX-nano fp32 vs int8 (both through Huiyan's sequential hot path: bgr24 frame → detections)
+ * vs the Python + OpenCV-DNN recipe on the same frames and thread count, in interleaved blocks.
+ */
+async function sideBySide(threads: number, iterations: number, block = 10) {
+  await buildQuantised('yolox-nano-int8');
+  const { images, scale } = await vtest(416, 416)();
+  const dets = { fp32: await loadDetector('yolox-nano', { threads }), int8: await loadDetector('yolox-nano-int8', { threads }) };
+  const recipe = await openRecipe(threads);
+  const total: Record<string, number> = { fp32: 0, int8: 0, opencv: 0 };
+  const paired: Record<string, number[]> = { int8: [], opencvVsFp32: [], opencvVsInt8: [] };
+  let frame = 0;
+  const hot = async (d: OnnxDetector) => {
+    const t0 = performance.now();
+    for (let i = 0; i < block; i++) {
+      const img = images[frame++ % images.length]!;
+      const p = d.prepare(img);
+      d.postprocess(await d.run(p), p, scale);
+    }
+    return performance.now() - t0;
+  };
+  await hot(dets.fp32);
+  await hot(dets.int8);
+  let n = 0;
+  for (; n < iterations; n += block) {
+    const a = await hot(dets.fp32);
+    const b = await hot(dets.int8);
+    total.fp32 += a;
+    total.int8 += b;
+    paired.int8!.push(a / b);
+    if (recipe) {
+      const c = await recipe.run(block);
+      total.opencv += c;
+      paired.opencvVsFp32!.push(c / a);
+      paired.opencvVsInt8!.push(c / b);
+    }
+  }
+  recipe?.close();
+  await dets.fp32.close();
+  await dets.int8.close();
+  const med = (x: number[]) => (x.length ? percentile([...x].sort((p, q) => p - q), 50) : NaN);
+  const fps = (ms: number) => (n * 1000) / ms;
+  return {
+    frames: n,
+    fps: { fp32: fps(total.fp32!), int8: fps(total.int8!), opencv: recipe ? fps(total.opencv!) : null },
+    int8VsFp32: total.fp32! / total.int8!,
+    int8VsFp32Paired: med(paired.int8!),
+    fp32VsOpencv: recipe ? total.opencv! / total.fp32! : null,
+    int8VsOpencv: recipe ? total.opencv! / total.int8! : null,
+    opencvPairedVsFp32: med(paired.opencvVsFp32!),
+    opencvPairedVsInt8: med(paired.opencvVsInt8!),
+    opencv: recipe?.version ?? null,
+  };
+}
+
+/** CPU model and the SIMD flags that matter for int8 (VNNI) and fp32 (AVX-512/AVX2/FMA). */
+function cpuFlags(): string {
+  try {
+    const flags = readFileSync('/proc/cpuinfo', 'utf8').match(/^flags\s*:(.*)$/m)?.[1]?.trim().split(/\s+/) ?? [];
+    return flags.filter((f) => /^(avx|fma|amx|f16c)/.test(f)).join(' ');
+  } catch {
+    return 'unknown';
+  }
+}
+
 async function main() {
   const { values } = parseArgs({
     options: {
@@ -183,6 +283,7 @@ async function main() {
       iterations: { type: 'string', default: '200' },
       models: { type: 'string' },
       provider: { type: 'string', default: 'cpu' },
+      'side-by-side': { type: 'string', default: '60' },
       out: { type: 'string', default: path.join(PROJECT_ROOT, 'benchmarks/results/inference.json') },
     },
   });
@@ -190,6 +291,7 @@ async function main() {
   const iterations = Number(values.iterations);
   const wanted = values.models?.split(',');
   const cases = CASES.filter((c) => !wanted || wanted.includes(c.model));
+  if (cases.some((c) => c.model.endsWith('-int8'))) await buildQuantised('yolox-nano-int8');
   const results = [];
   for (const c of cases) {
     process.stderr.write(`benchmarking ${c.model} …\n`);
@@ -207,6 +309,7 @@ async function main() {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   const line = (r: string[]) => r.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   process.stdout.write(`\nthreads=${threads} iterations=${iterations} (alternating blocks of 10)  cpu: ${os.cpus()[0]?.model} ×${os.cpus().length}  load avg: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
+  process.stdout.write(`cpu flags: ${cpuFlags()}\n`);
   process.stdout.write(rows.map(line).join('\n') + '\n');
   const yolox = results.find((r) => r.model === 'yolox-nano');
   if (yolox) {
@@ -214,8 +317,24 @@ async function main() {
       `\nYOLOX-nano hot path / bare session.run throughput: ${f(yolox.ratio, 3)} overall, ${f(yolox.pairedMedianRatio, 3)} median of paired blocks, ${f(yolox.pipelinedRatio, 3)} pipelined, ${yolox.planar ? f(yolox.planar.ratio, 3) : '-'} from planar gbrp (target ≥ 0.95)\n`,
     );
   }
+  const sideIterations = Number(values['side-by-side']);
+  let side: Awaited<ReturnType<typeof sideBySide>> | null = null;
+  if (sideIterations > 0) {
+    process.stderr.write('YOLOX-nano fp32 vs int8 vs Python + OpenCV-DNN …\n');
+    side = await sideBySide(threads, sideIterations);
+    const o = side.opencv ? ` | OpenCV-DNN ${side.opencv} (${PYTHON}): ${f(side.fps.opencv!, 1)} fps` : ' | OpenCV-DNN: not run';
+    process.stdout.write(
+      `\nYOLOX-nano hot path, ${side.frames} frames each, interleaved blocks of 10, threads=${threads}: fp32 ${f(side.fps.fp32, 1)} fps | int8 ${f(side.fps.int8, 1)} fps${o}\n` +
+        `  int8 / fp32 throughput: ${f(side.int8VsFp32, 3)} (paired median ${f(side.int8VsFp32Paired, 3)}; target ≥ 2)\n` +
+        (side.fp32VsOpencv !== null
+          ? `  Huiyan fp32 / OpenCV-DNN: ${f(side.fp32VsOpencv, 2)}× (paired ${f(side.opencvPairedVsFp32, 2)}×)   Huiyan int8 / OpenCV-DNN: ${f(side.int8VsOpencv!, 2)}× (paired ${f(side.opencvPairedVsInt8, 2)}×)\n`
+          : ''),
+    );
+  }
   await mkdir(path.dirname(values.out!), { recursive: true });
   const report = {
+    sideBySide: side,
+    cpuFlags: cpuFlags(),
     at: new Date().toISOString(),
     threads,
     iterations,

@@ -2,7 +2,8 @@
 // only where the road is visible (no vehicle or person over it) and not already changed,
 // so debris that stays is remembered as "new static foreground" with its onset time.
 import type { BgrImage } from '../ingest/types.ts';
-import type { Box } from '../inference/types.ts';
+import type { Box, Detection } from '../inference/types.ts';
+import { expand, rasterize } from './geometry.ts';
 
 export interface BackgroundOptions {
   /** Width of the analysis picture; height follows the aspect. */
@@ -126,5 +127,58 @@ export class BackgroundModel {
       if (n >= minPixels) out.push({ box, pixels: n, onset });
     }
     return out;
+  }
+}
+
+/** Detector labels that hide the ground: not judged and not learned under their boxes. */
+const OCCLUDER_LABELS: ReadonlySet<string> = new Set(['truck', 'vehicle', 'person']);
+
+/** A static region in source pixels, its size on the analysis grid and the ms it appeared. */
+export interface StaticRegion {
+  box: Box;
+  pixels: number;
+  onset: number;
+}
+
+/**
+ * The background model of one zone (the rules that look for new static things: spillage
+ * debris, piled materials): created on the first picture, fed each sample with the people
+ * and vehicles masked out, answering with the zone's static regions in source pixels.
+ */
+export class ZoneBackground {
+  readonly bgm: BackgroundModel;
+  private readonly mask: Uint8Array;
+  /** Grid pixels inside the zone. */
+  readonly zonePixels: number;
+  /** Source pixels per grid pixel. */
+  private readonly k: number;
+
+  /** `polygon` in source pixels of a `width` × `height` picture. */
+  constructor(width: number, height: number, polygon: Array<[number, number]>) {
+    this.bgm = new BackgroundModel(width, height);
+    this.k = width / this.bgm.w;
+    this.mask = rasterize(polygon.map(([x, y]) => [x / this.k, y / this.k] as [number, number]), this.bgm.w, this.bgm.h);
+    this.zonePixels = this.mask.reduce((s, v) => s + v, 0);
+  }
+
+  /** Feeds one sample; detections in source pixels (people and vehicles hide the ground, 10 % margin). */
+  update(image: BgrImage, detections: Detection[], now: number): void {
+    const occluders = detections.filter((d) => OCCLUDER_LABELS.has(d.label)).map((d) => expand(this.toGrid(d.box), 0.1));
+    this.bgm.update(image, occluders, now);
+  }
+
+  /** Source box → analysis-grid box. */
+  toGrid(b: Box): Box {
+    return [b[0] / this.k, b[1] / this.k, b[2] / this.k, b[3] / this.k];
+  }
+
+  /** Grid pixels of `minFraction` of the zone, 2 at least (one pixel is noise). */
+  minPixels(minFraction: number): number {
+    return Math.max(2, minFraction * this.zonePixels);
+  }
+
+  /** Regions in the zone static for at least `minAgeMs` and covering at least `minFraction` of it (see minPixels); boxes in source pixels. */
+  staticRegions(now: number, minAgeMs: number, minFraction: number): StaticRegion[] {
+    return this.bgm.staticRegions(now, minAgeMs, this.mask, this.minPixels(minFraction)).map((r) => ({ ...r, box: r.box.map((v) => v * this.k) as Box }));
   }
 }

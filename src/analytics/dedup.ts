@@ -4,12 +4,14 @@
 import { randomUUID } from 'node:crypto';
 import type { RuleTypeT } from '../config/schema.ts';
 import type { Box, Detection } from '../inference/types.ts';
-import type { HitEventT } from './hit.ts';
+import type { CropCheckT, HitEventT } from '../contracts/hit.ts';
+import type { RuleAttributes } from '../contracts/attributes.ts';
 import { iou, overlapSmaller } from './geometry.ts';
 
-/** A violation the rule sees right now (its dwell or persistence already satisfied). */
-export interface Finding {
-  rule: RuleTypeT;
+/** A violation the rule sees right now (its dwell or persistence already satisfied), with its rule's typed attributes. */
+export type Finding = FindingBase & RuleAttributes;
+
+export interface FindingBase {
   zoneId: string;
   /** Where it is, in source pixels: the identity of the "place" for dedup and cooldown. */
   box: Box;
@@ -17,18 +19,30 @@ export interface Finding {
   since: number;
   score: number;
   detections: Detection[];
+  /** Contributors beyond the detections' own models (tracker, background model, OCR reader): ids in src/inference/registry.ts. */
+  models: string[];
   thresholds: Record<string, number | string | boolean>;
-  attributes: Record<string, unknown>;
+  /** Source frame size (set by the engine): with `box` it is the hit's place. */
+  frameSize?: [number, number];
+  /** Score added by similar confirmed verdicts (set by the engine). */
+  verdictBoost?: number;
+  /** Crop checks of the tracks the finding names (set by the engine). */
+  verification?: CropCheckT[];
 }
 
 export interface OpenHit {
   hitId: string;
+  /** The seq of the hit's next event. */
   seq: number;
   finding: Finding;
   openedAt: number;
   lastSeen: number;
   lastEmitted: number;
   embedding?: number[];
+  /** Restored after a restart: not cleared before this time, so the rule can see it again (its dwell starts over). */
+  graceUntil?: number;
+  /** Warn-first zones: the violation was seen at or after the end of its correction period (its `updated` event with a frame went out). */
+  persisted?: boolean;
 }
 
 export interface DedupOptions {
@@ -51,16 +65,38 @@ export class HitDeduper {
   private cleared: Array<{ rule: RuleTypeT; zoneId: string; box: Box; at: number }> = [];
   readonly opts: DedupOptions;
 
+  /**
+   * @param correctionMsOf a warn-first zone's correction period (ms from opening), undefined for
+   *   other zones: its hits send the scene with the first sight after that period and when cleared.
+   */
   constructor(
     private readonly cameraId: string,
     private readonly cooldownMsOf: (zoneId: string) => number,
     opts: Partial<DedupOptions> = {},
+    private readonly correctionMsOf: (zoneId: string) => number | undefined = () => undefined,
   ) {
     this.opts = { ...DEFAULT_DEDUP, ...opts };
   }
 
   openHits(): readonly OpenHit[] {
     return this.open;
+  }
+
+  /** Open hits as plain data, for HitStateStore. */
+  snapshot(): OpenHit[] {
+    return structuredClone(this.open);
+  }
+
+  /**
+   * Takes back hits that were open when the process stopped: the same violation seen again
+   * continues as the same hit (same id, next seq); one not seen again by `graceUntil` is
+   * cleared with an event.
+   */
+  restore(hits: OpenHit[], graceUntil: number): void {
+    for (const h of hits) {
+      if (this.open.some((o) => o.hitId === h.hitId)) continue;
+      this.open.push({ ...structuredClone(h), graceUntil: Math.max(graceUntil, h.lastSeen + this.opts.clearAfterMs) });
+    }
   }
 
   /** The open hit this finding belongs to, if any. */
@@ -92,6 +128,14 @@ export class HitDeduper {
     const newAttrs = JSON.stringify(f.attributes) !== JSON.stringify(h.finding.attributes);
     h.finding = { ...f, since: Math.min(f.since, h.finding.since) };
     h.lastSeen = now;
+    h.graceUntil = undefined;
+    const correction = this.correctionMsOf(f.zoneId);
+    if (correction !== undefined && !h.persisted && now - h.openedAt >= correction) {
+      // Still there when the time to correct is up: the frame of this moment is the "after" evidence.
+      h.persisted = true;
+      h.lastEmitted = now;
+      return this.event(h, 'updated', now, true);
+    }
     if (now - h.lastEmitted >= this.opts.updateIntervalMs || scoreJump || newAttrs) {
       h.lastEmitted = now;
       return this.event(h, 'updated', now);
@@ -99,34 +143,64 @@ export class HitDeduper {
     return undefined;
   }
 
+  /**
+   * Warn-first zones, camera silent: open hits whose correction period ended at least
+   * `silenceMs` ago while no sample of the camera was analysed since that end
+   * (`lastSampleAt` before it). Each gets one `updated` event marked `evidenceDue` and
+   * `cameraSilent` (the pipeline attaches the newest frame of its ring: the last picture
+   * before the silence); it counts as `persisted`, so it goes once, also across a restart.
+   */
+  silent(now: number, lastSampleAt: number, silenceMs: number): HitEventT[] {
+    const out: HitEventT[] = [];
+    for (const h of this.open) {
+      const correction = this.correctionMsOf(h.finding.zoneId);
+      if (correction === undefined || h.persisted) continue;
+      const end = h.openedAt + correction;
+      if (lastSampleAt >= end || now < end + silenceMs) continue;
+      h.persisted = true;
+      h.lastEmitted = now;
+      out.push({ ...this.event(h, 'updated', now, true), cameraSilent: true });
+    }
+    return out;
+  }
+
   /** Clears hits not seen for `clearAfterMs` (or all of a zone when `zoneIds` says so). */
   expire(now: number, forceZones: Set<string> = new Set()): HitEventT[] {
     const out: HitEventT[] = [];
     this.open = this.open.filter((h) => {
-      if (now - h.lastSeen < this.opts.clearAfterMs && !forceZones.has(h.finding.zoneId)) return true;
+      const waiting = now - h.lastSeen < this.opts.clearAfterMs || (h.graceUntil !== undefined && now < h.graceUntil);
+      if (waiting && !forceZones.has(h.finding.zoneId)) return true;
       this.cleared.push({ rule: h.finding.rule, zoneId: h.finding.zoneId, box: h.finding.box, at: now });
-      out.push(this.event(h, 'cleared', now));
+      out.push(this.event(h, 'cleared', now, this.correctionMsOf(h.finding.zoneId) !== undefined));
       return false;
     });
     return out;
   }
 
-  private event(h: OpenHit, event: HitEventT['event'], now: number): HitEventT {
+  private event(h: OpenHit, event: HitEventT['event'], now: number, evidenceDue = false): HitEventT {
     const f = h.finding;
+    // A finding's rule and attributes always agree (Finding is the same union); TS cannot
+    // correlate two reads of one union, hence the cast.
+    const typed = { rule: f.rule, attributes: structuredClone(f.attributes) } as RuleAttributes;
     return {
       hitId: h.hitId,
       event,
       seq: h.seq++,
       cameraId: this.cameraId,
       zoneId: f.zoneId,
-      rule: f.rule,
+      ...typed,
       startedAt: f.since,
       at: now,
+      lastSeenAt: h.lastSeen,
       score: Math.max(0, Math.min(1, f.score)),
+      place: { box: [...f.box] as Box, frameSize: f.frameSize ?? [1, 1] },
       detections: f.detections.map((d) => ({ ...d, box: [...d.box] as Box, points: d.points?.map((p) => [p[0], p[1]] as [number, number]) })),
+      models: [...f.models],
       thresholds: f.thresholds,
-      attributes: { ...f.attributes, box: f.box, lastSeenAt: h.lastSeen },
+      ...(f.verdictBoost !== undefined ? { verdictBoost: f.verdictBoost } : {}),
+      ...(f.verification ? { verification: structuredClone(f.verification) } : {}),
       embedding: h.embedding,
+      ...(evidenceDue ? { evidenceDue } : {}),
     };
   }
 }

@@ -1,5 +1,5 @@
-// Appearance embedding of a hit region: pooled YOLOX-nano backbone features (the same
-// frozen backbone as the overflow classifier), L2-normalised.
+// Appearance embedding of a hit region: pooled YOLOX-nano backbone features (the tensors the
+// round-1/2 overflow head used), L2-normalised.
 import type { BgrImage } from '../ingest/types.ts';
 import type { Box } from '../inference/types.ts';
 import type { Embedder } from './engine.ts';

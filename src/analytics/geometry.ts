@@ -53,6 +53,32 @@ export function pointInPolygon(p: Pt, poly: Pt[]): boolean {
   return inside;
 }
 
+/**
+ * Which side of an open line (two or more points) `p` lies on, as seen on the picture while
+ * walking the line from its first point to its last: the sign of the cross product with the
+ * segment nearest to `p` (its ends extend the line). Image y points down, so a positive
+ * cross product is the walker's right. Undefined on the line itself.
+ */
+export function sideOfLine(p: Pt, line: Pt[]): 'left' | 'right' | undefined {
+  let best = Infinity;
+  let cross = 0;
+  for (let i = 1; i < line.length; i++) {
+    const [ax, ay] = line[i - 1]!;
+    const [bx, by] = line[i]!;
+    const dx = bx - ax;
+    const dy = by - ay;
+    const len2 = dx * dx + dy * dy;
+    // Projection onto the segment, clamped to its ends; a zero-length segment is its point.
+    const s = len2 > 0 ? Math.min(1, Math.max(0, ((p[0] - ax) * dx + (p[1] - ay) * dy) / len2)) : 0;
+    const d = Math.hypot(p[0] - (ax + s * dx), p[1] - (ay + s * dy));
+    if (d < best && len2 > 0) {
+      best = d;
+      cross = dx * (p[1] - ay) - dy * (p[0] - ax);
+    }
+  }
+  return cross > 0 ? 'right' : cross < 0 ? 'left' : undefined;
+}
+
 export function polygonBox(poly: Pt[]): Box {
   return [
     Math.min(...poly.map((p) => p[0])),

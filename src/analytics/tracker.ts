@@ -2,7 +2,7 @@
 // stages (confident boxes first, then low-score boxes only to keep existing tracks alive),
 // and stationarity with a jitter tolerance. Time-based (ms), so any sampling rate works.
 import type { Box, Detection } from '../inference/types.ts';
-import { centre, diagonal, iou } from './geometry.ts';
+import { centre, diagonal, iou, overlapSmaller } from './geometry.ts';
 
 export interface TrackerOptions {
   highScore: number;
@@ -142,6 +142,17 @@ export class Tracker {
       stationarySince: now,
     });
   }
+}
+
+/**
+ * One track per object, for rules that count or name objects: the detector may see one thing
+ * as two classes (a van as car and truck, an e-bike as bicycle and motorcycle), each with its
+ * own track. Of tracks whose boxes overlap ≥ 60 % of the smaller, the first in `ordered` stays.
+ */
+export function oneTrackPerObject(ordered: Track[]): Track[] {
+  const kept: Track[] = [];
+  for (const t of ordered) if (!kept.some((k) => overlapSmaller(k.box, t.box) >= 0.6)) kept.push(t);
+  return kept;
 }
 
 /** Greedy IoU assignment, best pairs first; labels must agree. */

@@ -3,9 +3,17 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { TransitionError } from './ports.ts';
+import { createLogger } from '../util/log.ts';
+
+const log = createLogger({ stage: 'api' });
 
 export class NotFound extends Error {
   readonly statusCode = 404;
+}
+
+/** Stored evidence no longer matches its sealed hash or signature: never served. */
+export class EvidenceAltered extends Error {
+  readonly statusCode = 409;
 }
 
 export function registerErrors(app: FastifyInstance): void {
@@ -22,6 +30,10 @@ export function registerErrors(app: FastifyInstance): void {
       });
     }
     if (err instanceof NotFound) return reply.code(404).send({ error: 'not_found', message: err.message });
+    if (err instanceof EvidenceAltered) {
+      log.error('evidence altered; refused to serve it', { url: req.url.split('?')[0], detail: err.message });
+      return reply.code(409).send({ error: 'evidence_altered', message: `stored evidence does not match its seal: ${err.message}` });
+    }
     if (err instanceof TransitionError) return reply.code(409).send({ error: 'conflict', message: err.message });
     if (err.statusCode === 429) return reply.code(429).send({ error: 'too_many_requests', message: err.message });
     if (err.statusCode && err.statusCode < 500) {

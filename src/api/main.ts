@@ -1,33 +1,25 @@
 // The API process: `tsx src/api/main.ts`. Everything comes from the environment (zod-checked),
 // on the same variables the workers use, so one .env configures a whole appliance.
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { dbOptionsFromEnv, openCaseStore } from '../cases/index.ts';
 import { dispatchConfigFromEnv } from '../dispatch/queues.ts';
 import { evidenceEnv, openStore } from '../evidence/config.ts';
-import { KeyRing } from '../evidence/keys.ts';
 import { PROJECT_ROOT } from '../inference/manifest.ts';
 import { createLogger } from '../util/log.ts';
 import { StoreEvidence } from './adapters/evidence-store.ts';
 import { API_MIGRATION_DIR } from './db.ts';
 import { demoUsers, ensureUsers } from './seed.ts';
 import { startApiServer } from './server.ts';
-import { cookieSecret } from './cookie-secret.ts';
+import { apiSecurityFromEnv } from './env.ts';
 
 const log = createLogger({ stage: 'api' });
 
 const Env = z.object({
   HUIYAN_API_HOST: z.string().default('127.0.0.1'),
   HUIYAN_API_PORT: z.coerce.number().int().min(1).max(65535).default(8080),
-  /** WebSocket ports for live view, "first-last". */
-  HUIYAN_LIVE_PORTS: z.string().regex(/^\d+-\d+$/).default('8090-8099'),
   HUIYAN_STREAMS_CONFIG: z.string().default(path.join(PROJECT_ROOT, 'streams-config')),
-  /** At least 32 characters; generated once into var/ when absent. */
-  HUIYAN_COOKIE_SECRET: z.string().min(32).optional(),
-  HUIYAN_SECURE_COOKIE: z.enum(['0', '1']).default('0'),
   /** When set, demo logins (admin, commander, auditor, officer1..n) are created with it. */
   HUIYAN_DEMO_PASSWORD: z.string().min(8).optional(),
   /** Listen to the case queue for new cases (needs Redis). */
@@ -40,9 +32,9 @@ export async function main(env: NodeJS.ProcessEnv = process.env) {
   const ev = evidenceEnv(env);
   const evStore = openStore(ev);
   await evStore.init();
-  const evidence = new StoreEvidence(evStore, await KeyRing.loadOrCreate(ev.HUIYAN_EVIDENCE_KEYS));
+  // Verify-only: the private signing key stays with the evidence worker.
+  const evidence = await StoreEvidence.fromKeyDir(evStore, ev.HUIYAN_EVIDENCE_KEYS);
   const dispatch = dispatchConfigFromEnv(env);
-  const [first, last] = e.HUIYAN_LIVE_PORTS.split('-').map(Number);
   const api = await startApiServer({
     store,
     evidence,
@@ -50,9 +42,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env) {
     caseQueue: e.HUIYAN_ALERTS_FROM_QUEUE === '1' ? { redisUrl: dispatch.redisUrl, prefix: dispatch.prefix } : undefined,
     host: e.HUIYAN_API_HOST,
     port: e.HUIYAN_API_PORT,
-    livePorts: { first, last },
-    cookieSecret: cookieSecret(e.HUIYAN_COOKIE_SECRET, path.join(PROJECT_ROOT, 'var/api-cookie-secret')),
-    secureCookie: e.HUIYAN_SECURE_COOKIE === '1',
+    ...apiSecurityFromEnv(env, path.join(PROJECT_ROOT, 'var')),
   });
   if (e.HUIYAN_DEMO_PASSWORD) {
     const users = demoUsers(api.cameras.list(), e.HUIYAN_DEMO_PASSWORD);

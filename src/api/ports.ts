@@ -3,7 +3,11 @@
 import type { CameraConfig, RuleTypeT } from '../config/schema.ts';
 import type { SourceHealth } from '../ingest/types.ts';
 
-export const CASE_STATES = ['new', 'pending_review', 'confirmed', 'dispatched', 'resolved', 'rejected'] as const;
+export const CASE_STATES = ['new', 'warned', 'self_corrected', 'pending_review', 'confirmed', 'dispatched', 'resolved', 'rejected',
+  // the city back half (src/cases/city.ts)
+  'delivered', 'acknowledged', 'statement_received', 'decided', 'paid', 'closed'] as const;
+/** Cases as officers know them: a warn-first hit still in its grace period, or self-corrected, is not one. */
+export const FILED_STATES = CASE_STATES.filter((s) => s !== 'warned' && s !== 'self_corrected');
 export type CaseState = (typeof CASE_STATES)[number];
 export const REJECT_REASONS = ['not_violation', 'duplicate', 'wrong_type', 'image_unusable'] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
@@ -24,6 +28,26 @@ export interface CaseView {
   reason?: string | null;
   /** Evidence bundle id, when the bundle is sealed. */
   bundleId?: string | null;
+  /**
+   * One case only (not lists): the rule's attributes from the hit's newest event
+   * (src/contracts/attributes.ts) — ads `phones`/`phoneNumbers`, the spillage truck's or parked vehicle's `plate`.
+   */
+  attributes?: Record<string, unknown>;
+  /** One case only, warn-first (限时整改): grace period, outcome, the "after" frame's bundle. */
+  warning?: {
+    graceSeconds: number;
+    /** ms since epoch */
+    graceUntil: number;
+    outcome: 'self_corrected' | 'filed' | null;
+    decidedAt: number | null;
+    after: { at: number; bundleId: string | null } | null;
+    /** Who settled it: the camera's frame, the backstop (camera silent) or an officer. */
+    decidedBy: 'camera' | 'camera_silent' | 'backstop' | 'officer' | null;
+    /** The officer's note when an officer decided. */
+    note: string | null;
+    /** Settled without an after frame, and why: camera_silent | officer_decision. */
+    noAfterFrame: 'camera_silent' | 'officer_decision' | null;
+  };
 }
 
 export interface CaseEventView {
@@ -58,6 +82,8 @@ export interface Stats {
    * wrong type = false positives; duplicates and unusable images are excluded.
    */
   precision: { key: string; truePositives: number; falsePositives: number; excluded: number; precision: number | null }[];
+  /** Warn-first hits (限时整改) per type: in their grace period, self-corrected, filed as cases. */
+  warnFirst: { key: string; warned: number; selfCorrected: number; filed: number }[];
 }
 
 export class TransitionError extends Error {
@@ -72,12 +98,18 @@ export interface CasesPort {
   get(id: string): Promise<CaseView | null>;
   history(id: string): Promise<CaseEventView[]>;
   /** Throws TransitionError for a transition the lifecycle does not allow. */
-  transition(id: string, to: CaseState, actor: string, reason?: RejectReason): Promise<CaseView>;
+  /** `note`: the officer's free text, stored with the case and in the audit entry. */
+  transition(id: string, to: CaseState, actor: string, reason?: RejectReason, note?: string): Promise<CaseView>;
+  /**
+   * An officer settles a warned case (限时整改) before the camera does; TransitionError when
+   * it is not warned. `filed` goes on to review.
+   */
+  decideWarning(id: string, outcome: 'self_corrected' | 'filed', actor: string, note: string): Promise<CaseView>;
   stats(q: Omit<CaseQuery, 'limit' | 'cursor' | 'states'>): Promise<Stats>;
   /** The case's entries in the hash-chained audit log, oldest first. */
   auditTrail(id: string): Promise<{ seq: number; at: number; actor: string; action: string; details: Record<string, unknown>; hash: string }[]>;
   /** Appends to the hash-chained audit log (every evidence view goes here). */
-  audit(entry: { actor: string; action: string; caseId: string; file?: string }): Promise<void>;
+  audit(entry: { actor: string; action: string; caseId: string; file?: string; bundleId?: string }): Promise<void>;
 }
 
 export interface EvidenceFile {
@@ -111,7 +143,8 @@ export interface CameraDirectory {
   get(id: string): CameraConfig | undefined;
   /** The streams-config file that defines the camera (for zone edits). */
   fileOf(id: string): string | undefined;
-  reload(): Promise<void>;
+  /** Re-reads streams-config/ now (after a zone edit); src/config/directory.ts. */
+  reload(): Promise<unknown>;
 }
 
 export interface GbDevice {

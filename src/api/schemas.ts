@@ -23,6 +23,20 @@ export const CaseBody = z.object({
   updatedAt: z.number(),
   reason: z.string().nullish(),
   bundleId: z.string().nullish(),
+  /** One case only: its rule's attributes from the hit's newest event (phone numbers, plate). */
+  attributes: z.record(z.string(), z.unknown()).optional(),
+  /** One case only, warn-first (限时整改): the grace period, how it ended, the "after" frame's bundle. */
+  warning: z.object({
+    graceSeconds: z.number(),
+    graceUntil: z.number(),
+    outcome: z.enum(['self_corrected', 'filed']).nullable(),
+    decidedAt: z.number().nullable(),
+    after: z.object({ at: z.number(), bundleId: z.string().nullable() }).nullable(),
+    decidedBy: z.enum(['camera', 'camera_silent', 'backstop', 'officer']).nullable(),
+    note: z.string().nullable(),
+    /** Settled without an after frame: the camera went silent, or an officer decided. */
+    noAfterFrame: z.enum(['camera_silent', 'officer_decision']).nullable(),
+  }).optional(),
 });
 
 export const RegionFilter = z.object({
@@ -42,10 +56,13 @@ export const CaseListQuery = RegionFilter.extend({
 });
 
 export const CaseIdParams = z.object({ id: z.string().min(1).max(128) });
+/** An officer's decision on a warned case: what they saw (live view, on site) and why. */
+export const WarningDecisionBody = z.object({ note: z.string().trim().min(2).max(500) });
+
 export const RejectBody = z.object({ reason: z.enum(REJECT_REASONS), note: z.string().max(500).optional() });
 
 export const Paged = <T extends z.ZodType>(item: T) =>
   z.object({ items: z.array(item), total: z.number().int(), limit: z.number().int(), nextCursor: z.string().nullable() });
 
 /** Error responses every guarded route can give (documented in OpenAPI). */
-export const Errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody } as const;
+export const Errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody, 415: ErrorBody, 429: ErrorBody } as const;

@@ -1,5 +1,8 @@
-// The embedded default for Redis: use the configured one when it answers, otherwise start a
-// private redis-server for this process (the demo on a fresh machine needs no setup).
+// Redis for an appliance. A configured Redis that does not answer is waited for (error logged on
+// every try, backing off to 30 s): starting a private server instead would silently split the
+// site (jobs invisible to other workers, a server orphaned after kill -9). Only the demo
+// (`privateFallback`) starts a private redis-server for this process, so a fresh machine needs
+// no setup.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import net from 'node:net';
@@ -38,8 +41,27 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function ensureRedis(opts: { url?: string; dataDir: string; log: Logger }): Promise<RedisHandle> {
+export interface EnsureRedisOptions {
+  url?: string;
+  dataDir: string;
+  log: Logger;
+  /** Demo only: start a private redis-server when the configured one does not answer. */
+  privateFallback?: boolean;
+  /** Stops the waiting (e.g. on SIGTERM); ensureRedis then rejects. */
+  signal?: AbortSignal;
+}
+
+export async function ensureRedis(opts: EnsureRedisOptions): Promise<RedisHandle> {
   const url = opts.url ?? process.env.HUIYAN_REDIS_URL ?? 'redis://127.0.0.1:6379';
+  if (!opts.privateFallback) {
+    for (let wait = 500; !(await answersPing(url)); wait = Math.min(wait * 2, 30_000)) {
+      opts.log.error('Redis does not answer; waiting for it (no private fallback outside the demo)', { url, retryInMs: wait });
+      if (opts.signal?.aborted) throw new Error(`Redis at ${url} does not answer`);
+      await new Promise((r) => setTimeout(r, wait));
+    }
+    opts.log.info('using Redis', { url });
+    return { url, owned: false, stop: async () => {} };
+  }
   if (await answersPing(url)) {
     opts.log.info('using Redis', { url });
     return { url, owned: false, stop: async () => {} };

@@ -1,6 +1,9 @@
 // Append-only, hash-chained audit log of every case transition and every evidence access.
 // The table refuses UPDATE/DELETE/TRUNCATE (trigger); verifyAuditChain() also catches
-// changes made by someone who disabled the trigger.
+// changes made by someone who disabled the trigger. The chain alone has no key: rows cut from
+// the end, or rewritten with every later hash recomputed, still chain. So its head is put into
+// each evidence anchor (signed with the evidence key, exported outside the store), and
+// checkAuditHead() holds the log to every anchored head (`huiyan verify all`).
 import { createHash } from 'node:crypto';
 import type { Queryable } from './db.ts';
 import { canonicalJson } from './canonical.ts';
@@ -10,7 +13,7 @@ export const GENESIS_HASH = '0'.repeat(64);
 export interface AuditInput {
   actor: string;
   action: string;
-  targetType: 'case' | 'hit' | 'bundle' | 'system';
+  targetType: 'case' | 'hit' | 'bundle' | 'system' | 'party' | 'user';
   targetId: string;
   details?: Record<string, unknown>;
 }
@@ -145,4 +148,22 @@ export async function verifyAuditChain(db: Queryable, pageSize = 1000): Promise<
   const [{ n }] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_log');
   if (n !== expectSeq - 1) return { ok: false, entries: expectSeq - 1, headHash: prev, problem: { seq: expectSeq, what: 'gap' } };
   return { ok: true, entries: expectSeq - 1, headHash: prev };
+}
+
+/**
+ * Checks the log against a head fixed earlier (an anchor's `audit`): the entry at `entries`
+ * must still exist with the anchored hash. Returns null when it does, else what differs.
+ */
+export async function checkAuditHead(db: Queryable, head: { entries: number; headHash: string }): Promise<string | null> {
+  if (head.entries === 0) return null;
+  const [row] = await db.query<{ hash: string }>('SELECT hash FROM audit_log WHERE seq = $1', [head.entries]);
+  if (!row) return `anchored entry #${head.entries} is gone (rows deleted from the end of the log)`;
+  if (row.hash !== head.headHash) return `entry #${head.entries} has hash ${row.hash.slice(0, 12)}…, the anchor fixed ${head.headHash.slice(0, 12)}… (rows rewritten and the chain recomputed)`;
+  return null;
+}
+
+/** The newest entry as an anchor records it: how many entries, and the last hash. */
+export async function auditHead(db: Queryable): Promise<{ entries: number; headHash: string }> {
+  const [last] = await db.query<{ seq: number; hash: string }>('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1');
+  return last ? { entries: Number(last.seq), headHash: last.hash } : { entries: 0, headHash: GENESIS_HASH };
 }

@@ -33,7 +33,27 @@ const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 export async function openDb(opts: DbOptions = {}): Promise<Db> {
   if (opts.schema !== undefined && !SCHEMA_NAME.test(opts.schema)) throw new Error(`bad schema name ${opts.schema}`);
-  return opts.url ? openPg(opts.url, opts.schema, opts.poolSize ?? 5) : openPglite(opts.pgliteDir, opts.schema);
+  if (!opts.url) return openPglite(opts.pgliteDir, opts.schema);
+  const db = openPg(opts.url, opts.schema, opts.poolSize ?? 5);
+  if (opts.schema) await ensureSchema(db, opts.schema);
+  return db;
+}
+
+/**
+ * A fresh database needs no manual step: the schema named by HUIYAN_PG_SCHEMA is created on
+ * first open. Processes starting together may race on it; the loser's "already exists"
+ * (42P06, or 23505 on pg_namespace's unique index) means the work is done.
+ */
+async function ensureSchema(db: Db, schema: string): Promise<void> {
+  try {
+    await db.exec(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code !== '42P06' && code !== '23505') {
+      await db.close();
+      throw err;
+    }
+  }
 }
 
 function openPg(url: string, schema: string | undefined, max: number): Db {

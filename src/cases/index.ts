@@ -6,11 +6,13 @@ import { CaseWriter, type CreateCaseInput } from './repository.ts';
 import { listAudit, verifyAuditChain, type AuditQuery } from './audit.ts';
 import type { TransitionRequestT } from './lifecycle.ts';
 import * as q from './queries.ts';
+import { readWarning } from './warn.ts';
 
 export * from './types.ts';
 export * from './lifecycle.ts';
 export { CaseNotFoundError, VersionConflictError, summary, type CreateCaseInput, type PendingNotification } from './repository.ts';
-export type { CaseFilter, HitFilter, PageRequest, CaseStats, PrecisionRow, HitEventRecord } from './queries.ts';
+export type { CaseFilter, HitFilter, PageRequest, CaseStats, PrecisionRow, HitEventRecord, WarnStatsRow } from './queries.ts';
+export type { WarningRecord, WarningOutcome } from './warn.ts';
 export type { AuditEntry, AuditQuery, AuditVerdict } from './audit.ts';
 export { openDb, type Db, type DbOptions, type Queryable } from './db.ts';
 export { runMigrations, CASES_MIGRATIONS, type MigrationDir } from './migrate.ts';
@@ -53,6 +55,8 @@ export class CaseStore {
   hitEvents(hitId: string) { return q.hitEvents(this.db, hitId); }
   stats(f?: q.CaseFilter, timeZone?: string) { return q.caseStats(this.db, f, timeZone); }
   precision(f?: q.CaseFilter, by?: 'rule' | 'camera_id' | 'district') { return q.precision(this.db, f, by); }
+  warnStats(f?: q.CaseFilter) { return q.warnStats(this.db, f); }
+  warning(caseId: string) { return readWarning(this.db, caseId); }
   isBundleProtected(bundleId: string) { return q.isBundleProtected(this.db, bundleId); }
   auditEntries(query?: AuditQuery) { return listAudit(this.db, query); }
   verifyAuditChain() { return verifyAuditChain(this.db); }

@@ -12,6 +12,8 @@ export interface CaseFilter {
   /** Role scoping: only cases in these districts (a squad in district A never sees B). */
   districts?: string[];
   street?: string;
+  /** Role scoping: only cases on these streets (applied in SQL, so totals and pages agree). */
+  streets?: string[];
   cameraId?: string;
   standardCode?: string;
   /** created_at range, [from, to). */
@@ -54,6 +56,7 @@ function caseWhere(f: CaseFilter, alias = ''): Where {
   if (f.district) w.add(`${a}district = ?`, f.district);
   if (f.districts) w.add(`${a}district = ANY(?::text[])`, f.districts);
   if (f.street) w.add(`${a}street = ?`, f.street);
+  if (f.streets) w.add(`${a}street = ANY(?::text[])`, f.streets);
   if (f.cameraId) w.add(`${a}camera_id = ?`, f.cameraId);
   if (f.standardCode) w.add(`${a}standard_code = ?`, f.standardCode);
   if (f.from) w.add(`${a}created_at >= ?::timestamptz`, f.from.toISOString());
@@ -168,6 +171,27 @@ export async function caseStats(db: Queryable, f: CaseFilter = {}, timeZone = 'A
   };
 }
 
+/** Warn-first hits per rule: still in their grace period, self-corrected, and filed as cases. */
+export interface WarnStatsRow {
+  rule: RuleTypeT;
+  warned: number;
+  selfCorrected: number;
+  filed: number;
+}
+
+export async function warnStats(db: Queryable, f: CaseFilter = {}): Promise<WarnStatsRow[]> {
+  const w = caseWhere(f, 'c');
+  const rows = await db.query<{ rule: RuleTypeT; warned: number; self_corrected: number; filed: number }>(
+    `SELECT c.rule,
+       count(*) FILTER (WHERE w.outcome IS NULL)::int AS warned,
+       count(*) FILTER (WHERE w.outcome = 'self_corrected')::int AS self_corrected,
+       count(*) FILTER (WHERE w.outcome = 'filed')::int AS filed
+     FROM cases c JOIN case_warnings w ON w.case_id = c.id ${w.sql()} GROUP BY 1 ORDER BY 1`,
+    w.params,
+  );
+  return rows.map((r) => ({ rule: r.rule, warned: r.warned, selfCorrected: r.self_corrected, filed: r.filed }));
+}
+
 export interface PrecisionRow {
   key: string;
   /** Confirmed by an officer (confirmed, dispatched or resolved). */
@@ -189,7 +213,7 @@ export async function precision(
   const w = caseWhere(f);
   const rows = await db.query<{ key: string; tp: number; fp: number; ex: number }>(
     `SELECT ${by} AS key,
-       count(*) FILTER (WHERE state IN ('confirmed', 'dispatched', 'resolved'))::int AS tp,
+       count(*) FILTER (WHERE state IN ('confirmed', 'dispatched', 'resolved', 'delivered', 'acknowledged', 'statement_received', 'decided', 'paid', 'closed'))::int AS tp,
        count(*) FILTER (WHERE reject_reason IN ('not_violation', 'wrong_type'))::int AS fp,
        count(*) FILTER (WHERE reject_reason IN ('duplicate', 'image_unusable'))::int AS ex
      FROM cases ${w.sql()} GROUP BY 1 ORDER BY 1`,
@@ -205,12 +229,14 @@ export async function precision(
 
 /**
  * For evidence retention (sweepRetention's isProtected): a bundle stays while its case is
- * open or confirmed — anything but resolved or rejected. A bundle no case refers to is not
- * protected here (retention only considers bundles older than its period).
+ * open or confirmed — anything but resolved, rejected or self-corrected; a warn-first case's
+ * "after" bundle counts as its own. A bundle no case refers to is not protected here
+ * (retention only considers bundles older than its period).
  */
 export async function isBundleProtected(db: Queryable, bundleId: string): Promise<boolean> {
   const [row] = await db.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM cases WHERE bundle_id = $1 AND state NOT IN ('resolved', 'rejected')`,
+    `SELECT count(*)::int AS n FROM cases c LEFT JOIN case_warnings w ON w.case_id = c.id
+     WHERE (c.bundle_id = $1 OR w.after_bundle_id = $1) AND c.state NOT IN ('resolved', 'rejected', 'self_corrected')`,
     [bundleId],
   );
   return (row?.n ?? 0) > 0;

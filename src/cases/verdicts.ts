@@ -1,5 +1,7 @@
-// Officers' verdicts, read back from the cases table, so analytics learns from the review page:
-// a VerdictStore (src/analytics/feedback/store.ts) over PostgreSQL / PGlite.
+// Officers' verdicts as analytics consults them: a VerdictStore (src/analytics/feedback/store.ts)
+// over the `verdicts` table, which the case lifecycle fills on every confirmation or rejection
+// (src/cases/repository.ts). Rejections whose reason does not mean "not a violation"
+// (duplicate, image unusable, …) are not verdicts on the scene and are not returned.
 import type { VerdictStore, VerdictT } from '../analytics/feedback/store.ts';
 import type { RuleTypeT } from '../config/schema.ts';
 import type { Queryable } from './db.ts';
@@ -9,12 +11,13 @@ interface Row {
   camera_id: string;
   zone_id: string;
   rule: string;
-  state: string;
-  updated_at: Date | string;
-  payload: { embedding?: number[]; attributes?: { box?: number[]; frameSize?: number[] } };
+  verdict: 'confirmed' | 'rejected';
+  reason: string | null;
+  place: number[] | null;
+  embedding: number[] | null;
+  actor: string;
+  at: Date | string;
 }
-
-const CONFIRMED = new Set(['confirmed', 'dispatched', 'resolved']);
 
 export class CaseVerdictStore implements VerdictStore {
   constructor(private readonly db: Queryable) {}
@@ -26,29 +29,28 @@ export class CaseVerdictStore implements VerdictStore {
 
   async list(cameraId: string, rule?: string): Promise<VerdictT[]> {
     const rows = await this.db.query<Row>(
-      `SELECT c.hit_id, c.camera_id, c.zone_id, c.rule, c.state, c.updated_at, e.payload
-         FROM cases c JOIN hit_events e ON e.hit_id = c.hit_id AND e.event = 'opened'
-        WHERE c.camera_id = $1 AND ($2::text IS NULL OR c.rule = $2)
-          AND c.state IN ('confirmed', 'dispatched', 'resolved', 'rejected')
-        ORDER BY c.updated_at`,
+      `SELECT hit_id, camera_id, zone_id, rule, verdict, reason, place, embedding, actor, at
+         FROM verdicts
+        WHERE camera_id = $1 AND ($2::text IS NULL OR rule = $2)
+          AND (verdict = 'confirmed' OR suppresses)
+        ORDER BY at`,
       [cameraId, rule ?? null],
     );
     const out: VerdictT[] = [];
     for (const r of rows) {
-      const box = r.payload.attributes?.box;
-      const size = r.payload.attributes?.frameSize;
-      // Hits recorded before frame sizes were kept cannot be placed; skip rather than guess.
-      if (!box || box.length !== 4 || !size || size.length !== 2) continue;
-      const [w, h] = size as [number, number];
+      // A hit without a known place cannot be matched to a later one; skip rather than guess.
+      if (!r.place || r.place.length !== 4) continue;
       out.push({
         hitId: r.hit_id,
         cameraId: r.camera_id,
         zoneId: r.zone_id,
         rule: r.rule as RuleTypeT,
-        verdict: CONFIRMED.has(r.state) ? 'confirmed' : 'rejected',
-        box: [box[0]! / w, box[1]! / h, box[2]! / w, box[3]! / h],
-        embedding: r.payload.embedding,
-        at: new Date(r.updated_at).getTime(),
+        verdict: r.verdict,
+        reason: r.reason ?? undefined,
+        box: r.place as [number, number, number, number],
+        embedding: r.embedding ?? undefined,
+        at: new Date(r.at).getTime(),
+        officer: r.actor,
       });
     }
     return out;

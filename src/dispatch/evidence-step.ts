@@ -6,26 +6,32 @@ import path from 'node:path';
 import { UnrecoverableError, type Queue } from 'bullmq';
 import type { CameraConfig } from '../config/schema.ts';
 import type { EvidenceService, ModelRef } from '../evidence/index.ts';
-import type { ManifestT } from '../inference/manifest.ts';
+import type { HitEventT } from '../contracts/hit.ts';
+import { UnknownContributorError, type ModelRegistry } from '../inference/registry.ts';
 import type { EvidenceRef } from '../cases/types.ts';
 import { addJob, hitJobKey, jobOptions, type DispatchConfig, type HitJobT } from './queues.ts';
 
 export interface EvidenceStepDeps {
   evidence: Pick<EvidenceService, 'seal' | 'lookup'>;
   camera(cameraId: string): CameraConfig | undefined;
-  manifest: ManifestT;
+  /** Every model, head and algorithm a hit may name (src/inference/registry.ts). */
+  models: ModelRegistry;
   caseQueue: Queue;
   /** Frames are only deleted inside this folder (the producer's spool). */
   spoolDir?: string;
 }
 
-/** The models behind a hit's detections, with the file hashes the manifest pins. */
-export function modelRefs(manifest: ManifestT, modelIds: Iterable<string>): ModelRef[] {
-  return [...new Set(modelIds)].sort().map((id) => {
-    const m = manifest.models.find((e) => e.id === id);
-    if (!m) throw new UnrecoverableError(`model ${id} is not in the model manifest`);
-    return { id: m.id, sha256: m.sha256 };
-  });
+/**
+ * Everything behind a hit: its detections' models and its other contributors (`hit.models`),
+ * with what they depend on, as the registry pins them. An id the registry lacks is a
+ * deployment error that no retry fixes.
+ */
+export function contributorRefs(registry: ModelRegistry, hit: Pick<HitEventT, 'detections' | 'models'>): ModelRef[] {
+  try {
+    return registry.refs([...hit.detections.map((x) => x.modelId), ...hit.models]);
+  } catch (e) {
+    throw e instanceof UnknownContributorError ? new UnrecoverableError(e.message) : e;
+  }
 }
 
 /** Frames that are not there will never be: retrying cannot help, so fail for good. */
@@ -48,7 +54,7 @@ export function evidenceStep(cfg: DispatchConfig, d: EvidenceStepDeps) {
       hit,
       camera,
       frames: await readFrames(frames),
-      models: modelRefs(d.manifest, hit.detections.map((x) => x.modelId)),
+      models: contributorRefs(d.models, hit),
     }));
     const ref: EvidenceRef = { bundleId: sealed.bundleId, storageKey: sealed.storageKey, manifestSha256: sealed.manifestSha256 };
     await addJob(d.caseQueue, 'case', { hit, evidence: ref }, jobOptions(cfg, `case-${hitJobKey(hit.hitId, hit.seq)}`));

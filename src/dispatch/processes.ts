@@ -3,21 +3,32 @@
 // them in-process.
 import path from 'node:path';
 import { z } from 'zod';
-import { loadStreamsConfig } from '../config/load.ts';
-import type { CameraConfig } from '../config/schema.ts';
+import { CameraDirectory } from '../config/directory.ts';
 import { openCaseStore, dbOptionsFromEnv, loadViolationCodes, type CaseStore } from '../cases/index.ts';
 import { DEFAULT_CODES_FILE } from '../cases/codes.ts';
-import { createEvidenceService, evidenceEnv, KeyRing, openStore } from '../evidence/index.ts';
+import { Redis } from 'ioredis';
+import { createEvidenceService, evidenceEnv, KeyRing, openStore, type EvidenceAlert } from '../evidence/index.ts';
+import { diskGuardOptions } from '../evidence/config.ts';
+import { DiskFullError } from '../evidence/disk-guard.ts';
 import { loadManifest, PROJECT_ROOT } from '../inference/manifest.ts';
+import { ModelRegistry } from '../inference/registry.ts';
 import { createLogger, type Logger } from '../util/log.ts';
 import { caseStep } from './case-step.ts';
 import { evidenceStep } from './evidence-step.ts';
 import { hitStep } from './hit-step.ts';
-import { CaseJob, dispatchConfigFromEnv, HitJob, makeQueue, NotifyJob, QUEUES, type DispatchConfig } from './queues.ts';
+import { CaseJob, dispatchConfigFromEnv, HitJob, makeQueue, NotifyJob, QUEUES, redisOptions, type DispatchConfig, type HitJobT } from './queues.ts';
+import { EvidenceIntakeAlerts, webhookNotifier } from './intake.ts';
 import { NotificationRelay, SlaMonitor } from './relay.ts';
+import { DAY_MS } from '../cases/city.ts';
 import { startStepWorker } from './runtime.ts';
 import { deliverWebhook, loadWebhooks } from './webhook.ts';
+import { startMaintenance } from './maintenance.ts';
+import { scheduleWarning, warnStep, WarnJob } from './warn.ts';
 import { UnrecoverableError } from 'bullmq';
+import { documentSettingsFromEnv, type DocumentIssuer } from '../cases/documents/index.ts';
+// The API's readers of sealed bundles (manifest-checked stills) and its issuer wiring, shared with the order to correct.
+import { StoreEvidence } from '../api/adapters/evidence-store.ts';
+import { documentIssuer } from '../api/adapters/documents.ts';
 
 export interface RunningWorker {
   close(): Promise<void>;
@@ -29,8 +40,13 @@ const Env = z.object({
   /** The hit outbox's spool (staged frames live under it). */
   HUIYAN_HIT_SPOOL: z.string().default(path.join(PROJECT_ROOT, 'var/hit-spool')),
   HUIYAN_SLA_CHECK_MS: z.coerce.number().int().positive().default(30_000),
+  /** The city back half: days from export to delivery (送达), and from the decision to payment (缴纳). */
+  HUIYAN_CITY_DELIVERY_DAYS: z.coerce.number().positive().default(7),
+  HUIYAN_CITY_PAYMENT_DAYS: z.coerce.number().positive().default(15),
   HUIYAN_RELAY_POLL_MS: z.coerce.number().int().positive().default(2000),
   HUIYAN_EVIDENCE_REDACT: z.enum(['0', '1']).default('0'),
+  /** Warn-first: a case still warned this long after its grace end (no word from the camera) is filed. */
+  HUIYAN_WARN_BACKSTOP_MS: z.coerce.number().int().min(0).default(120_000),
   /** Test hook only: hold each job this long after its work (lets a kill -9 land mid-job). */
   HUIYAN_TEST_HOLD_MS: z.coerce.number().int().min(0).default(0),
 });
@@ -39,10 +55,20 @@ function common(env: NodeJS.ProcessEnv, name: string) {
   return { cfg: dispatchConfigFromEnv(env), e: Env.parse(env), log: createLogger({ stage: 'dispatch', worker: name, pid: process.pid }) };
 }
 
-async function cameras(dir: string, log: Logger): Promise<Map<string, CameraConfig>> {
-  const loaded = await loadStreamsConfig(dir);
-  for (const i of loaded.issues) log.warn('camera config issue', { issue: i });
-  return new Map(loaded.cameras.map((c) => [c.id, c]));
+/** Parts a process already has; a worker started alone opens its own. */
+export interface SharedParts {
+  /** PGlite allows one opener per data dir. */
+  store?: CaseStore;
+  /** The process's camera directory: one loader and one watcher per process. */
+  cameras?: CameraDirectory;
+}
+
+/** The shared directory, or one of the worker's own that follows streams-config/ until `close`. */
+async function cameraDirectory(dir: string, shared: SharedParts, log: Logger): Promise<{ cameras: CameraDirectory; close(): Promise<void> }> {
+  if (shared.cameras) return { cameras: shared.cameras, close: async () => undefined };
+  const cameras = new CameraDirectory({ dir, log: log.child({ part: 'cameras' }) });
+  await cameras.start();
+  return { cameras, close: () => cameras.stop() };
 }
 
 export async function startHitWorker(env = process.env): Promise<RunningWorker> {
@@ -53,7 +79,7 @@ export async function startHitWorker(env = process.env): Promise<RunningWorker> 
   return { health: w.health, close: async () => { await w.close(); await evidenceQ.close(); await caseQ.close(); } };
 }
 
-export async function startEvidenceWorker(env = process.env): Promise<RunningWorker> {
+export async function startEvidenceWorker(env = process.env, shared: SharedParts = {}): Promise<RunningWorker> {
   const { cfg, e, log } = common(env, 'evidence');
   const ev = evidenceEnv(env);
   const faceDetector = e.HUIYAN_EVIDENCE_REDACT === '1' ? await (await import('../inference/detectors.ts')).loadDetector('yunet') : undefined;
@@ -62,36 +88,82 @@ export async function startEvidenceWorker(env = process.env): Promise<RunningWor
     keys: await KeyRing.loadOrCreate(ev.HUIYAN_EVIDENCE_KEYS),
     spoolDir: ev.HUIYAN_EVIDENCE_SPOOL,
     retentionDays: ev.HUIYAN_EVIDENCE_RETENTION_DAYS,
+    disk: diskGuardOptions(ev),
     faceDetector,
     log: log.child({ component: 'evidence' }),
   });
   await evidence.init();
   evidence.start();
-  const cams = await cameras(e.HUIYAN_STREAMS_CONFIG, log);
+  const dir = await cameraDirectory(e.HUIYAN_STREAMS_CONFIG, shared, log);
   const caseQ = makeQueue(QUEUES.case, cfg);
-  const handle = evidenceStep(cfg, { evidence, camera: (id) => cams.get(id), manifest: await loadManifest(), caseQueue: caseQ, spoolDir: e.HUIYAN_HIT_SPOOL });
-  const w = startStepWorker(cfg, { queue: QUEUES.evidence, schema: HitJob, handle, log, holdMs: e.HUIYAN_TEST_HOLD_MS });
+  // Refusals reach the operators (log, webhook, the API's banner and metric) through Redis.
+  const notifyQ = makeQueue(QUEUES.notify, cfg);
+  const redis = new Redis(redisOptions(cfg.redisUrl, true));
+  redis.on('error', () => {}); // a failed command is logged by the intake alerts
+  const intake = new EvidenceIntakeAlerts(redis, cfg.prefix, { log, notify: webhookNotifier(cfg, notifyQ, await loadWebhooks(env.HUIYAN_WEBHOOKS, env)) });
+  evidence.on('alert', (a: EvidenceAlert) => {
+    if (a.kind === 'store-unavailable') void intake.refused('store-unavailable', a.error);
+    else if (a.kind === 'store-recovered') void intake.accepted(['store-unavailable']);
+  });
+  const step = evidenceStep(cfg, { evidence, camera: (id) => dir.cameras.get(id), models: new ModelRegistry(await loadManifest()), caseQueue: caseQ, spoolDir: e.HUIYAN_HIT_SPOOL });
+  const handle = async (job: HitJobT) => {
+    try {
+      const ref = await step(job);
+      await intake.accepted();
+      return ref;
+    } catch (err) {
+      if (err instanceof DiskFullError) await intake.refused('disk-low', err.message);
+      throw err;
+    }
+  };
+  const w = startStepWorker(cfg, {
+    queue: QUEUES.evidence, schema: HitJob, handle, log, holdMs: e.HUIYAN_TEST_HOLD_MS,
+    onDeadLetter: (jobId, error) => intake.refused('dead-letter', `${jobId}: ${error}`),
+  });
   return {
     health: w.health,
-    close: async () => { await w.close(); await caseQ.close(); await evidence.stop(); },
+    close: async () => { await w.close(); await caseQ.close(); await notifyQ.close(); redis.disconnect(); await evidence.stop(); await dir.close(); },
   };
 }
 
-/** `shared.store`: a store this process already opened (PGlite allows one opener per data dir). */
-export async function startCaseWorker(env = process.env, shared: { store?: CaseStore } = {}): Promise<RunningWorker> {
+export async function startCaseWorker(env = process.env, shared: SharedParts = {}): Promise<RunningWorker> {
   const { cfg, e, log } = common(env, 'case');
   const store = shared.store ?? (await openCaseStore({ ...dbOptionsFromEnv(env), codes: await loadViolationCodes(env.HUIYAN_CODES ?? DEFAULT_CODES_FILE) }));
-  const cams = await cameras(e.HUIYAN_STREAMS_CONFIG, log);
+  const dir = await cameraDirectory(e.HUIYAN_STREAMS_CONFIG, shared, log);
   const notifyQ = makeQueue(QUEUES.notify, cfg);
-  const relay = new NotificationRelay(cfg, store, notifyQ, await loadWebhooks(env.HUIYAN_WEBHOOKS, env), log, e.HUIYAN_RELAY_POLL_MS);
-  const sla = new SlaMonitor(store, log, e.HUIYAN_SLA_CHECK_MS, () => relay.kick());
-  const handle = caseStep({ store, locate: (id) => cams.get(id)?.location, changed: () => relay.kick() });
+  const warnQ = makeQueue(QUEUES.warn, cfg);
+  const webhooks = await loadWebhooks(env.HUIYAN_WEBHOOKS, env);
+  const relay = new NotificationRelay(cfg, store, notifyQ, webhooks, log, e.HUIYAN_RELAY_POLL_MS);
+  const sla = new SlaMonitor(store, log, e.HUIYAN_SLA_CHECK_MS, () => relay.kick(),
+    { deliveryMs: e.HUIYAN_CITY_DELIVERY_DAYS * DAY_MS, paymentMs: e.HUIYAN_CITY_PAYMENT_DAYS * DAY_MS });
+  const handle = caseStep({
+    store,
+    locate: (id) => dir.cameras.get(id)?.location,
+    changed: () => relay.kick(),
+    warnFirst: (cameraId, zoneId) => dir.cameras.get(cameraId)?.zones.find((z) => z.id === zoneId)?.warnFirst,
+    scheduleWarning: (caseId, wf, graceUntil) => scheduleWarning(cfg, warnQ, caseId, wf, graceUntil, e.HUIYAN_WARN_BACKSTOP_MS),
+  });
   const w = startStepWorker(cfg, { queue: QUEUES.case, schema: CaseJob, handle, log, holdMs: e.HUIYAN_TEST_HOLD_MS });
+  // Warn-first warnings and grace-end backstops: they read and write the case store too.
+  // The order to correct is signed here, with the warning: the bureau's certificate and the sealed stills, opened on first use.
+  let issuer: Promise<DocumentIssuer> | undefined;
+  const orders = () => (issuer ??= (async () => {
+    const ev = evidenceEnv(env);
+    const evStore = openStore(ev);
+    await evStore.init();
+    return documentIssuer(documentSettingsFromEnv(env), await StoreEvidence.fromKeyDir(evStore, ev.HUIYAN_EVIDENCE_KEYS));
+  })().catch((err) => {
+    issuer = undefined; // a store down at first use is retried with the job
+    throw err;
+  }));
+  const warn = startStepWorker(cfg, { queue: QUEUES.warn, schema: WarnJob, handle: warnStep({ store, webhooks: new Map(webhooks.map((x) => [x.id, x])), env, orders }), log: log.child({ part: 'warn' }) });
   relay.start();
   sla.start();
+  // Retention and anchors ride along with the case worker: it has the case store retention asks.
+  const upkeep = await startMaintenance(cfg, env, store, log.child({ part: 'maintenance' }));
   return {
-    health: () => ({ ...w.health(), relay: relay.health(), sla: sla.health() }),
-    close: async () => { await w.close(); sla.stop(); await relay.stop(); await notifyQ.close(); if (!shared.store) await store.close(); },
+    health: () => ({ ...w.health(), warn: warn.health(), relay: relay.health(), sla: sla.health(), maintenance: upkeep.health() }),
+    close: async () => { await w.close(); await warn.close(); await upkeep.close(); sla.stop(); await relay.stop(); await notifyQ.close(); await warnQ.close(); if (!shared.store) await store.close(); await dir.close(); },
   };
 }
 

@@ -3,10 +3,10 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { Queue, type JobsOptions } from 'bullmq';
-import { HitEvent } from '../analytics/hit.ts';
+import { HitEvent } from '../contracts/hit.ts';
 
-/** hit → evidence → case → notify, plus the dead-letter queue. */
-export const QUEUES = { hit: 'hit', evidence: 'evidence', case: 'case', notify: 'notify', dead: 'dead' } as const;
+/** hit → evidence → case → notify, warn-first warnings, the dead-letter queue, and scheduled evidence upkeep. */
+export const QUEUES = { hit: 'hit', evidence: 'evidence', case: 'case', notify: 'notify', warn: 'warn', dead: 'dead', maintenance: 'maintenance' } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
 export interface DispatchConfig {
@@ -121,7 +121,8 @@ export const EvidenceRefSchema = z.object({ bundleId: z.string(), storageKey: z.
 export const CaseJob = z.object({ hit: HitEvent, evidence: EvidenceRefSchema.optional() });
 export type CaseJobT = z.infer<typeof CaseJob>;
 
-export const NotifyJob = z.object({
+/** A case notification from the outbox (relay.ts), id `n<notificationId>-<endpoint>`. */
+export const CaseNotifyJob = z.strictObject({
   notificationId: z.number().int(),
   kind: z.string(),
   caseId: z.string(),
@@ -129,4 +130,17 @@ export const NotifyJob = z.object({
   payload: z.record(z.string(), z.unknown()),
   createdAt: z.string(),
 });
+export type CaseNotifyJobT = z.infer<typeof CaseNotifyJob>;
+
+/** An operator event without a case (evidence refused / accepted: intake.ts), id `ops-<eventId>-<endpoint>`. */
+export const OpsNotifyJob = z.strictObject({
+  eventId: z.string().regex(/^[\w.-]+$/),
+  kind: z.string(),
+  endpointId: z.string(),
+  payload: z.record(z.string(), z.unknown()),
+  createdAt: z.string(),
+});
+export type OpsNotifyJobT = z.infer<typeof OpsNotifyJob>;
+
+export const NotifyJob = z.union([CaseNotifyJob, OpsNotifyJob]);
 export type NotifyJobT = z.infer<typeof NotifyJob>;

@@ -3,6 +3,7 @@
 // second relay of the same row a no-op. Rows are marked only after Redis acknowledged.
 import type { Queue } from 'bullmq';
 import type { CaseStore } from '../cases/index.ts';
+import { markCityOverdue, DEFAULT_CITY_PERIODS, type CityPeriods } from '../cases/city.ts';
 import type { Logger } from '../util/log.ts';
 import { addJob, jobOptions, type DispatchConfig } from './queues.ts';
 import { wants, type WebhookEndpointT } from './webhook.ts';
@@ -76,7 +77,10 @@ export class NotificationRelay {
   }
 }
 
-/** Marks cases past their review SLA on a timer; markOverdue() hands each case to one caller. */
+/**
+ * Marks cases past their review SLA, and exported cases whose delivery or payment is overdue
+ * (the city back half, `periods`), on a timer; each case is handed to one caller.
+ */
 export class SlaMonitor {
   private timer: NodeJS.Timeout | null = null;
   private alerted = 0;
@@ -86,17 +90,22 @@ export class SlaMonitor {
     private readonly log: Logger,
     private readonly intervalMs = 30_000,
     private readonly onAlert: () => void = () => {},
+    private readonly periods: CityPeriods = DEFAULT_CITY_PERIODS,
   ) {}
 
   start(): void {
     this.timer = setInterval(() => void this.runOnce().catch((e) => this.log.warn('SLA check failed', { error: String(e) })), this.intervalMs);
   }
 
+  /** One pass; returns how many alerts it raised. */
   async runOnce(now = new Date()): Promise<number> {
     const overdue = await this.store.markOverdue(now);
-    this.alerted += overdue.length;
-    if (overdue.length) this.onAlert();
-    return overdue.length;
+    const city = await markCityOverdue(this.store.db, this.periods, now);
+    for (const c of city) this.log.warn(c.kind === 'delivery_overdue' ? 'case delivery overdue' : 'case payment overdue', { caseId: c.caseId });
+    const n = overdue.length + city.length;
+    this.alerted += n;
+    if (n) this.onAlert();
+    return n;
   }
 
   health() {

@@ -15,6 +15,8 @@ export interface StepWorkerOptions<T> {
   log?: Logger;
   /** Test hook: wait this long after the handler's work, before the job completes (so a kill lands mid-job). */
   holdMs?: number;
+  /** Called once a job is parked in the dead-letter queue (operator alerts); must not throw. */
+  onDeadLetter?: (jobId: string, error: string) => Promise<void>;
 }
 
 export interface StepWorker {
@@ -42,10 +44,14 @@ export function startStepWorker<T>(cfg: DispatchConfig, o: StepWorkerOptions<T>)
       log.warn('job failed', { jobId: job.id, attempt: job.attemptsMade + 1, final, error: String((err as Error).message ?? err) });
       if (final) {
         // Parked before the job is marked failed: a crash here leaves the job to be retried, not lost.
+        const error = String((err as Error).message ?? err);
         await addJob(dead, 'dead', {
-          queue: o.queue, jobId: job.id, name: job.name, data: job.data, error: String((err as Error).message ?? err),
+          queue: o.queue, jobId: job.id, name: job.name, data: job.data, error,
           attemptsMade: job.attemptsMade + 1, failedAt: new Date().toISOString(),
-        }, { jobId: `${o.queue}-${job.id}` }).then(() => stats.deadLettered++, (e) => log.error('dead-letter failed', { jobId: job.id, error: String(e) }));
+        }, { jobId: `${o.queue}-${job.id}` }).then(async () => {
+          stats.deadLettered++;
+          await o.onDeadLetter?.(String(job.id), error);
+        }, (e) => log.error('dead-letter failed', { jobId: job.id, error: String(e) }));
       }
       throw err;
     }

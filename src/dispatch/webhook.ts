@@ -16,7 +16,12 @@ export const WebhookEndpoint = z.object({
   /** Notification kinds to send (case.created, case.dispatched, case.review_overdue, …); '*' = all. */
   events: z.array(z.string()).default(['*']),
   timeoutMs: z.number().int().positive().default(10_000),
-});
+  /**
+   * The city platform: may call the inbound status API (/api/city/…) with requests signed by
+   * this endpoint's secret (requestSignature), for the cases exported to it.
+   */
+  inbound: z.boolean().default(false),
+}).strict();
 export type WebhookEndpointT = z.infer<typeof WebhookEndpoint>;
 
 export async function loadWebhooks(file: string | undefined = process.env.HUIYAN_WEBHOOKS, env = process.env): Promise<WebhookEndpointT[]> {
@@ -36,14 +41,28 @@ export function signature(secret: string, timestamp: string, body: string): stri
   return 'sha256=' + createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex');
 }
 
+/**
+ * Signature of an inbound request (the city platform calling /api/city/…): HMAC-SHA256 over
+ * `"<timestamp>.<METHOD> <path with query>\n<body>"` (body empty for a GET), so a signed body
+ * cannot be moved to another case's URL. Header form `sha256=<hex>`.
+ */
+export function requestSignature(secret: string, timestamp: string, method: string, pathWithQuery: string, body: string): string {
+  return signature(secret, timestamp, `${method.toUpperCase()} ${pathWithQuery}\n${body}`);
+}
+
+/** Equal strings in constant time (signatures). */
+export function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
 /** For receivers (and tests): checks the signature and that the timestamp is recent. */
 export function verifySignature(secret: string, headers: Record<string, string | string[] | undefined>, body: string, toleranceMs = 300_000, now = Date.now()): boolean {
   const ts = String(headers['x-huiyan-timestamp'] ?? '');
   const sig = String(headers['x-huiyan-signature'] ?? '');
   if (!/^\d+$/.test(ts) || Math.abs(now - Number(ts)) > toleranceMs) return false;
-  const want = Buffer.from(signature(secret, ts, body));
-  const got = Buffer.from(sig);
-  return want.length === got.length && timingSafeEqual(want, got);
+  return sameSecret(signature(secret, ts, body), sig);
 }
 
 export class WebhookError extends Error {
@@ -53,34 +72,63 @@ export class WebhookError extends Error {
   }
 }
 
+/** The body of every signed webhook: `id` is also the idempotency key (`huiyan-<id>`). */
+export interface WebhookEnvelope {
+  id: string;
+  kind: string;
+  /** null for an operator event (no case). */
+  caseId: string | null;
+  createdAt: string;
+  data: Record<string, unknown>;
+}
+
 /**
- * One delivery attempt; throws on failure so the notify queue retries with back-off.
- * 4xx answers other than 408/409/425/429 mean the request itself is wrong: no retry.
- * 409 counts as delivered (the receiver already has this idempotency key).
+ * One delivery attempt of a notification; throws on failure so the notify queue retries with
+ * back-off (see postJson for which failures are final).
+ * Body: `{id, kind, caseId, createdAt, data}`; id `n<notificationId>` for a case notification,
+ * `ops-<eventId>` (and caseId null) for an operator event.
  */
 export async function deliverWebhook(e: WebhookEndpointT, n: NotifyJobT, now = Date.now()): Promise<number> {
-  const body = JSON.stringify({ id: `n${n.notificationId}`, kind: n.kind, caseId: n.caseId, createdAt: n.createdAt, data: n.payload });
+  const id = 'notificationId' in n ? `n${n.notificationId}` : `ops-${n.eventId}`;
+  return sendSigned(e, { id, kind: n.kind, caseId: 'caseId' in n ? n.caseId : null, createdAt: n.createdAt, data: n.payload }, now);
+}
+
+/** POSTs the envelope to the endpoint, signed (x-huiyan-signature over timestamp + body). */
+export async function sendSigned(e: WebhookEndpointT, env: WebhookEnvelope, now = Date.now()): Promise<number> {
+  const body = JSON.stringify(env);
   const ts = String(now);
+  return postJson(`webhook ${e.id}`, e.url, body, {
+    'idempotency-key': `huiyan-${env.id}`,
+    'x-huiyan-event': env.kind,
+    'x-huiyan-timestamp': ts,
+    'x-huiyan-signature': signature(e.secret, ts, body),
+  }, e.timeoutMs);
+}
+
+/**
+ * One JSON POST to an outside HTTP service (webhooks, warning channels); resolves with the
+ * HTTP status. Throws WebhookError for failures worth retrying (network, timeout, 5xx,
+ * 408/425/429) and UnrecoverableError for ones no retry fixes: other 4xx mean the request
+ * itself is wrong, and a redirect is never followed (it would carry the body elsewhere).
+ * 409 counts as delivered (the receiver already has this idempotency key).
+ */
+export async function postJson(label: string, url: string, body: string, headers: Record<string, string>, timeoutMs: number): Promise<number> {
   let res: Response;
   try {
-    res = await fetch(e.url, {
+    res = await fetch(url, {
       method: 'POST',
       body,
-      signal: AbortSignal.timeout(e.timeoutMs),
-      headers: {
-        'content-type': 'application/json; charset=utf-8',
-        'idempotency-key': `huiyan-n${n.notificationId}`,
-        'x-huiyan-event': n.kind,
-        'x-huiyan-timestamp': ts,
-        'x-huiyan-signature': signature(e.secret, ts, body),
-      },
+      redirect: 'manual',
+      signal: AbortSignal.timeout(timeoutMs),
+      headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
     });
   } catch (err) {
-    throw new WebhookError(`webhook ${e.id}: ${(err as Error).message}`);
+    throw new WebhookError(`${label}: ${(err as Error).message}`);
   }
   await res.arrayBuffer().catch(() => undefined);
   if (res.ok || res.status === 409) return res.status;
-  const msg = `webhook ${e.id} answered ${res.status}`;
+  if (res.status >= 300 && res.status < 400) throw new UnrecoverableError(`${label} answered a redirect (${res.status}); redirects are not followed`);
+  const msg = `${label} answered ${res.status}`;
   if (res.status >= 400 && res.status < 500 && ![408, 425, 429].includes(res.status)) throw new UnrecoverableError(msg);
   throw new WebhookError(msg, res.status);
 }

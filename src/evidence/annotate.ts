@@ -11,14 +11,31 @@ export const RULE_NAMES: Record<string, string> = {
   overflow: '垃圾满溢',
   ads: '违规广告',
   spillage: '渣土车遗撒',
+  parking: '机动车违停',
+  crowding: '人群聚集',
+  bicycles: '非机动车乱停放',
+  materials: '乱堆物料',
+  outside_shop: '店外经营',
 };
+
+/** Chinese names of the detector classes drawn on boxes (officers read them); others as named by the model. */
+export const CLASS_NAMES: Record<string, string> = {
+  person: '行人', face: '人脸', text: '文字', umbrella: '遮阳伞', 'dining table': '桌子', chair: '椅子', bench: '长凳',
+  suitcase: '箱包', 'potted plant': '盆栽', bottle: '瓶子', handbag: '手提包', backpack: '背包', bowl: '碗',
+  banana: '水果', apple: '水果', orange: '水果', cup: '杯子', bicycle: '自行车', car: '汽车', motorcycle: '摩托车',
+  bus: '公交车', truck: '货车', bin: '垃圾桶', garbage: '垃圾', couch: '沙发', refrigerator: '冷柜',
+  materials: '堆放物料',
+};
+
+/** Names of the frame roles in a bundle (the moment of the violation, before and after it). */
+export const ROLE_NAMES: Record<string, string> = { at: '发现时', before: '之前', after: '之后' };
 
 const FONT = "'Noto Sans CJK SC','Source Han Sans SC','WenQuanYi Zen Hei','Droid Sans Fallback',sans-serif";
 
 export interface AnnotationInput {
   detections: Array<{ box: Box; score: number; className: string; label: string }>;
-  /** Normalised 0..1 polygon of the rule's zone. */
-  zone?: { polygon: PolygonT; name?: string };
+  /** Normalised 0..1 polygon of the rule's zone, and its line where it has one (a shop's frontage, 店外经营). */
+  zone?: { polygon: PolygonT; name?: string; line?: Array<[number, number]> };
   header: string[];
 }
 
@@ -33,15 +50,22 @@ export function overlaySvg(width: number, height: number, a: AnnotationInput): s
   if (a.zone) {
     const pts = a.zone.polygon.map(([x, y]) => `${(x * width).toFixed(1)},${(y * height).toFixed(1)}`).join(' ');
     parts.push(`<polygon points="${pts}" fill="rgba(255,200,0,0.12)" stroke="#ffc800" stroke-width="${stroke}" stroke-dasharray="${stroke * 4},${stroke * 2}"/>`);
+    if (a.zone.line) {
+      const line = a.zone.line.map(([x, y]) => `${(x * width).toFixed(1)},${(y * height).toFixed(1)}`).join(' ');
+      parts.push(`<polyline points="${line}" fill="none" stroke="#ff00c8" stroke-width="${stroke * 2}"/>`);
+    }
   }
   for (const d of a.detections) {
     const [x1, y1, x2, y2] = d.box.map((v) => Math.round(v));
     const colour = d.label === 'person' ? '#00e0ff' : d.label === 'face' ? '#ff40ff' : '#ff3030';
-    const text = escapeXml(`${d.className} ${(d.score * 100).toFixed(0)}%`);
+    const name = CLASS_NAMES[d.className] ?? d.className;
+    const text = escapeXml(`${name} ${(d.score * 100).toFixed(0)}%`);
+    // CJK glyphs are about one em wide, Latin ones about 0.6.
+    const em = [...name].reduce((w, ch) => w + (ch.charCodeAt(0) > 0x2e80 ? 1 : 0.62), 0) + 4 * 0.62;
     const ty = y1 - fs * 1.3 >= 0 ? y1 - fs * 1.3 : y2;
     parts.push(
       `<rect x="${x1}" y="${y1}" width="${Math.max(1, x2 - x1)}" height="${Math.max(1, y2 - y1)}" fill="none" stroke="${colour}" stroke-width="${stroke}"/>`,
-      `<rect x="${x1}" y="${ty}" width="${Math.round(text.length * fs * 0.62 + 6)}" height="${Math.round(fs * 1.3)}" fill="${colour}"/>`,
+      `<rect x="${x1}" y="${ty}" width="${Math.round(em * fs + 6)}" height="${Math.round(fs * 1.3)}" fill="${colour}" fill-opacity="0.75"/>`,
       `<text x="${x1 + 3}" y="${ty + fs}" font-family="${FONT}" font-size="${fs}" fill="#000">${text}</text>`,
     );
   }

@@ -2,13 +2,13 @@
 // copies, optional clip) and writes the manifest. Nothing here knows about chains or storage:
 // service.ts supplies the chain position and stores the result.
 import type { Detector } from '../inference/types.ts';
-import { annotateJpeg, formatTime, RULE_NAMES } from './annotate.ts';
+import { annotateJpeg, formatTime, ROLE_NAMES, RULE_NAMES } from './annotate.ts';
 import { canonicalBytes } from './canonical-json.ts';
 import { clipFps, makeClip } from './clip.ts';
 import { sha256Hex } from './hash.ts';
 import type { KeyRing } from './keys.ts';
 import { MANIFEST_FORMAT, type SignatureFileT } from './manifest.ts';
-import { blurRegions, findFaces } from './redact.ts';
+import { findFaces, obscureRegions } from './redact.ts';
 import type { SealInput } from './types.ts';
 
 export interface RenderOptions {
@@ -41,11 +41,11 @@ export async function renderBundle(input: SealInput, bundleId: string, opts: Ren
     const detections = f.detections ?? (f.role === 'at' ? hit.detections : []);
     const header = [
       `${camera.name} (${camera.id})  ${place}`,
-      `${ruleName} ${hit.rule}  ${formatTime(f.capturedAt, opts.timeZone)}  ${f.role}`,
+      `${ruleName}  ${formatTime(f.capturedAt, opts.timeZone)}  ${ROLE_NAMES[f.role] ?? f.role}`,
     ];
     const anno = await annotateJpeg(
       f.jpeg,
-      { detections, zone: zone ? { polygon: zone.polygon, name: zone.name } : undefined, header },
+      { detections, zone: zone ? { polygon: zone.polygon, name: zone.name, ...('frontage' in zone ? { line: zone.frontage } : {}) } : undefined, header },
       opts.jpegQuality,
     );
     files.set(annotated, anno);
@@ -59,7 +59,7 @@ export async function renderBundle(input: SealInput, bundleId: string, opts: Ren
       const found = await findFaces(f.jpeg, opts.faceDetector, opts.faceMinScore ?? 0.6);
       for (const face of found) faces.push({ frame: original, box: face.box, score: face.score });
       entry.redacted = `redacted/${stem}.jpg`;
-      files.set(entry.redacted, await blurRegions(anno, found.map((x) => x.box), 0.2, opts.jpegQuality));
+      files.set(entry.redacted, await obscureRegions(anno, found.map((x) => x.box), 'face', 0.2, opts.jpegQuality ?? 85));
     }
     manifestFrames.push(entry);
   }
@@ -84,15 +84,16 @@ export async function renderBundle(input: SealInput, bundleId: string, opts: Ren
       at: hit.at,
       score: hit.score,
       thresholds: hit.thresholds,
-      attributes: hit.attributes ?? {},
+      // The place goes with the attributes, as in bundles sealed before hits carried it apart.
+      attributes: { ...hit.attributes, box: hit.place.box, frameSize: hit.place.frameSize },
     },
     camera: {
       id: camera.id,
       name: camera.name,
       location: camera.location,
-      zone: zone ? { id: zone.id, type: zone.type, name: zone.name, polygon: zone.polygon } : null,
+      zone: zone ? { id: zone.id, type: zone.type, name: zone.name, polygon: zone.polygon, ...('frontage' in zone ? { frontage: zone.frontage, streetSide: zone.streetSide } : {}) } : null,
     },
-    models: input.models.map((m) => ({ id: m.id, sha256: m.sha256, version: m.version })),
+    models: input.models.map((m) => ({ id: m.id, kind: m.kind, sha256: m.sha256, version: m.version })),
     detections: hit.detections,
     frames: manifestFrames,
     clip,

@@ -13,7 +13,14 @@ export const EvidenceEnv = z.object({
   HUIYAN_EVIDENCE_DIR: z.string().default(path.join(PROJECT_ROOT, 'var/evidence-store')),
   HUIYAN_EVIDENCE_SPOOL: z.string().default(path.join(PROJECT_ROOT, 'var/evidence-spool')),
   HUIYAN_EVIDENCE_KEYS: z.string().default(path.join(PROJECT_ROOT, 'var/evidence-keys')),
+  /** Folder outside the store that gets a copy of every anchor (and `verify all` reads). */
   HUIYAN_EVIDENCE_ANCHORS: z.string().optional(),
+  /** URL that is POSTed every signed anchor (redirects not followed). */
+  HUIYAN_EVIDENCE_ANCHOR_WEBHOOK: z.url().optional(),
+  /** Evidence is refused below this much free space (MiB) on the spool or store disk; default min(2 GiB, 10% of the volume). */
+  HUIYAN_EVIDENCE_MIN_FREE_MB: z.coerce.number().min(0).optional(),
+  /** … or below this share of the volume free; default 5. */
+  HUIYAN_EVIDENCE_MIN_FREE_PERCENT: z.coerce.number().min(0).max(100).default(5),
   HUIYAN_EVIDENCE_RETENTION_DAYS: z.coerce.number().min(0).default(180),
   /** e.g. http://127.0.0.1:9000 */
   HUIYAN_S3_ENDPOINT: z.url().optional(),
@@ -58,4 +65,12 @@ export function openStore(cfg: EvidenceEnvT): EvidenceStore {
     sse: cfg.HUIYAN_S3_SSE,
     kmsKeyId: cfg.HUIYAN_S3_KMS_KEY_ID,
   });
+}
+
+/** The disk guard's thresholds from the environment (createEvidenceService({ disk })). */
+export function diskGuardOptions(cfg: EvidenceEnvT): { minFreeBytes?: number; minFreeFraction: number } {
+  return {
+    minFreeBytes: cfg.HUIYAN_EVIDENCE_MIN_FREE_MB === undefined ? undefined : cfg.HUIYAN_EVIDENCE_MIN_FREE_MB * 2 ** 20,
+    minFreeFraction: cfg.HUIYAN_EVIDENCE_MIN_FREE_PERCENT / 100,
+  };
 }

@@ -7,9 +7,12 @@ import type { Logger } from '../util/log.ts';
 export interface DiskGuardOptions {
   /** Folders whose file systems are watched (spool, filesystem store). */
   paths: string[];
-  /** Refuse when fewer bytes than this are free. Default 2 GiB. */
+  /**
+   * Refuse when fewer bytes than this are free. Default: 2 GiB, but never more than 10% of the
+   * volume (a fixed 2 GiB refused everything on a 20 MiB volume). HUIYAN_EVIDENCE_MIN_FREE_MB.
+   */
   minFreeBytes?: number;
-  /** Refuse when less than this fraction of the file system is free. Default 0.05. */
+  /** Refuse when less than this fraction of the file system is free. Default 0.05. HUIYAN_EVIDENCE_MIN_FREE_PERCENT. */
   minFreeFraction?: number;
 }
 
@@ -30,13 +33,16 @@ export class DiskFullError extends Error {
 /** Emits 'alert' (DiskStatus) when a watched disk goes low and 'recovered' when it is fine again. */
 export class DiskGuard extends EventEmitter {
   private low = false;
-  private readonly minFreeBytes: number;
   private readonly minFreeFraction: number;
 
   constructor(private readonly opts: DiskGuardOptions, private readonly log: Logger) {
     super();
-    this.minFreeBytes = opts.minFreeBytes ?? 2 * 2 ** 30;
     this.minFreeFraction = opts.minFreeFraction ?? 0.05;
+  }
+
+  /** Bytes that must stay free on a volume of `totalBytes` (see DiskGuardOptions.minFreeBytes). */
+  minFreeFor(totalBytes: number): number {
+    return this.opts.minFreeBytes ?? Math.min(2 * 2 ** 30, Math.floor(totalBytes * 0.1));
   }
 
   async status(): Promise<DiskStatus[]> {
@@ -45,7 +51,7 @@ export class DiskGuard extends EventEmitter {
         const s = await statfs(p);
         const freeBytes = s.bavail * s.bsize;
         const totalBytes = s.blocks * s.bsize;
-        const ok = freeBytes >= this.minFreeBytes && freeBytes >= totalBytes * this.minFreeFraction;
+        const ok = freeBytes >= this.minFreeFor(totalBytes) && freeBytes >= totalBytes * this.minFreeFraction;
         return { path: p, freeBytes, totalBytes, ok };
       }),
     );

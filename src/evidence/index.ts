@@ -14,6 +14,6 @@ export { StoreUnavailableError, ImmutableObjectError, type EvidenceStore, type S
 export { FsEvidenceStore } from './store/fs-store.ts';
 export { S3EvidenceStore, type S3StoreOptions } from './store/s3-store.ts';
 export { verifyAll, verifyCamera, verifyBundle, findBundle, type VerifyReport, type Problem, type ProblemKind } from './verify.ts';
-export { createAnchor, exportAnchor, AnchorScheduler, type SignedAnchorT } from './anchor.ts';
+export { createAnchor, exportAnchor, AnchorWriter, type SignedAnchorT } from './anchor.ts';
 export { sweepRetention, RetentionSweeper, type RetentionOptions, type RetentionResult } from './retention.ts';
 export { evidenceEnv, openStore, type EvidenceEnvT } from './config.ts';

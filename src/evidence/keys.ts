@@ -66,6 +66,21 @@ export class KeyRing {
     return new KeyRing(publicKeys, active);
   }
 
+  /**
+   * Public keys only: for processes that verify but never sign (the API). The private key file
+   * is never read; a missing folder gives an empty ring (every signature 'unknown-key').
+   */
+  static async loadPublic(dir: string): Promise<KeyRing> {
+    const publicKeys = new Map<string, KeyObject>();
+    for (const name of existsSync(dir) ? await readdir(dir) : []) {
+      if (!name.endsWith('.pub.pem')) continue;
+      const key = createPublicKey(await readFile(path.join(dir, name)));
+      if (key.asymmetricKeyType !== 'ed25519') throw new KeyError(`${name} is not an Ed25519 key`);
+      publicKeys.set(name.slice(0, -'.pub.pem'.length), key);
+    }
+    return new KeyRing(publicKeys, null);
+  }
+
   /** Loads `dir`, creating a first signing key when the folder has none (embedded default). */
   static async loadOrCreate(dir: string): Promise<KeyRing> {
     if (!existsSync(path.join(dir, 'keyring.json'))) await rotateKey(dir);

@@ -37,7 +37,8 @@ export const BundleManifest = z.looseObject({
   }),
   camera: z.looseObject({ id: z.string(), name: z.string(), location: z.record(z.string(), z.unknown()) }),
   chain: z.object({ cameraId: z.string(), height: z.number().int().min(0), prevBundleHash: Sha256.nullable() }),
-  models: z.array(z.looseObject({ id: z.string(), sha256: z.string() })),
+  // Models and heads carry their file's sha256, algorithms their version (src/inference/registry.ts).
+  models: z.array(z.looseObject({ id: z.string(), sha256: z.string().optional(), version: z.string().optional() })),
   detections: z.array(z.looseObject({ box: BoxT, score: z.number() })),
   frames: z.array(ManifestFrame).min(1),
   clip: z.object({ file: z.string(), fps: z.number(), frames: z.number().int() }).nullable(),

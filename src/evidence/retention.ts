@@ -96,30 +96,16 @@ export async function sweepRetention(opts: RetentionOptions): Promise<RetentionR
   return result;
 }
 
-/** Runs sweepRetention on a timer (e.g. daily); one sweep at a time. */
+/** Runs sweepRetention one sweep at a time, keeping the last result for health (scheduled by src/dispatch/maintenance.ts). */
 export class RetentionSweeper {
-  private timer: NodeJS.Timeout | null = null;
   private running: Promise<RetentionResult> | null = null;
   private last: { at: number; result: RetentionResult } | null = null;
   private lastError: string | undefined;
 
-  constructor(private readonly opts: Omit<RetentionOptions, 'now'> & { intervalMs: number }) {}
+  constructor(private readonly opts: Omit<RetentionOptions, 'now'>) {}
 
-  start(): void {
-    if (this.timer) return;
-    this.timer = setInterval(() => void this.runOnce().catch(() => {}), this.opts.intervalMs);
-    this.timer.unref();
-  }
-
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.running?.catch(() => {});
-  }
-
-  health(): { running: boolean; lastSweepAt?: number; lastDeleted?: number; lastKept?: number; lastError?: string } {
+  health(): { lastSweepAt?: number; lastDeleted?: number; lastKept?: number; lastError?: string } {
     return {
-      running: this.timer !== null,
       lastSweepAt: this.last?.at,
       lastDeleted: this.last?.result.deleted.length,
       lastKept: this.last?.result.protectedKept.length,

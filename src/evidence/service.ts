@@ -2,11 +2,10 @@
 // only the short chain step (read head → sign manifest → commit to spool) holds the camera's
 // lock, so one camera's chain never forks, even with several worker processes on one host.
 import { EventEmitter } from 'node:events';
-import { HitEvent } from '../analytics/hit.ts';
+import { HitEvent } from '../contracts/hit.ts';
 import type { Detector } from '../inference/types.ts';
 import { createLogger, type Logger } from '../util/log.ts';
 import { renderBundle, sealBundle } from './bundle.ts';
-import { AnchorScheduler } from './anchor.ts';
 import { ChainHead, parseChainHead, signChainHead, type ChainHeadT } from './chain.ts';
 import { DiskGuard, type DiskGuardOptions, type DiskStatus } from './disk-guard.ts';
 import { sha256Hex } from './hash.ts';
@@ -31,15 +30,12 @@ export interface EvidenceServiceOptions {
   uploader?: UploaderOptions;
   /** How long seal() waits for its bundle to reach the store before answering spooled: true. */
   uploadWaitMs?: number;
-  /** Periodic signed anchors over all chain heads (started by start()); off when absent. */
-  anchors?: { intervalMs: number; exportDir?: string };
   timeZone?: string;
   log?: Logger;
 }
 
 export interface EvidenceHealth {
   store: { kind: string; location: string; capabilities: StoreCapabilities | null };
-  anchors: ReturnType<AnchorScheduler['health']> | null;
   uploader: UploaderHealth;
   disk: DiskStatus[];
   diskLow: boolean;
@@ -66,7 +62,6 @@ export interface EvidenceService extends EventEmitter {
   health(): Promise<EvidenceHealth>;
   readonly uploader: SpoolUploader;
   readonly diskGuard: DiskGuard;
-  readonly anchors: AnchorScheduler | null;
 }
 
 /** Deterministic bundle id for a hit event: retries of the same (hitId, seq) map to one bundle. */
@@ -82,7 +77,6 @@ export function createEvidenceService(opts: EvidenceServiceOptions): EvidenceSer
 class Service extends EventEmitter implements EvidenceService {
   readonly uploader: SpoolUploader;
   readonly diskGuard: DiskGuard;
-  readonly anchors: AnchorScheduler | null;
   private readonly spool: Spool;
   private readonly log: Logger;
   private capabilities: StoreCapabilities | null = null;
@@ -95,7 +89,6 @@ class Service extends EventEmitter implements EvidenceService {
     this.diskGuard = new DiskGuard({ ...opts.disk, paths }, this.log);
     this.diskGuard.on('alert', (status: DiskStatus) => this.emit('alert', { kind: 'disk-low', status } satisfies EvidenceAlert));
     this.uploader = new SpoolUploader(this.spool, opts.store, this.log, { ...opts.uploader, beforePass: () => this.initStore(true) });
-    this.anchors = opts.anchors ? new AnchorScheduler(opts.store, opts.keys, this.log, opts.anchors) : null;
     this.uploader.on('uploaded', (r: SealedBundle) => this.emit('uploaded', r));
     this.uploader.on('unavailable', (err: Error) =>
       this.emit('alert', { kind: 'store-unavailable', error: String(err.message ?? err) } satisfies EvidenceAlert),
@@ -125,11 +118,9 @@ class Service extends EventEmitter implements EvidenceService {
 
   start(): void {
     this.uploader.start();
-    this.anchors?.start();
   }
 
   async stop(): Promise<void> {
-    await this.anchors?.stop();
     await this.uploader.stop();
   }
 
@@ -148,7 +139,6 @@ class Service extends EventEmitter implements EvidenceService {
     return {
       store: { kind: this.opts.store.kind, location: this.opts.store.location, capabilities: this.capabilities },
       uploader: { ...this.uploader.health(), pending: (await this.spool.listPending()).length },
-      anchors: this.anchors?.health() ?? null,
       disk,
       diskLow: this.diskGuard.isLow,
     };

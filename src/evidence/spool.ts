@@ -66,7 +66,7 @@ export class Spool {
 
   async init(): Promise<void> {
     for (const d of [this.pendingDir, this.failedDir, this.chainsDir, this.indexDir, this.locksDir, this.tmpDir]) {
-      await mkdir(d, { recursive: true });
+      await mkdir(d, { recursive: true, mode: 0o750 });
     }
   }
 
@@ -81,7 +81,7 @@ export class Spool {
     const tmp = path.join(this.tmpDir, `${name}.${randomBytes(4).toString('hex')}`);
     for (const [file, buf] of files) {
       const p = path.join(tmp, ...file.split('/'));
-      await mkdir(path.dirname(p), { recursive: true });
+      await mkdir(path.dirname(p), { recursive: true, mode: 0o750 });
       await writeDurable(p, buf);
     }
     await writeDurable(path.join(tmp, 'meta.json'), Buffer.from(JSON.stringify(meta)));
@@ -139,7 +139,7 @@ export class Spool {
   async writeIndex(r: SealedBundle): Promise<void> {
     const p = path.join(this.indexDir, `${r.bundleId}.json`);
     const tmp = `${p}.${randomBytes(4).toString('hex')}.tmp`;
-    await writeFile(tmp, JSON.stringify({ ...r, spooled: false }));
+    await writeFile(tmp, JSON.stringify({ ...r, spooled: false }), { mode: 0o640 });
     await rename(tmp, p);
   }
 
@@ -212,7 +212,7 @@ export class Spool {
 }
 
 async function writeDurable(p: string, buf: Buffer): Promise<void> {
-  const fh = await open(p, 'w', 0o644);
+  const fh = await open(p, 'w', 0o640);
   try {
     await fh.writeFile(buf);
     await fh.sync();
@@ -226,7 +226,7 @@ async function acquireFileLock(lockFile: string, timeoutMs = 60_000): Promise<vo
   const deadline = Date.now() + timeoutMs;
   for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
     try {
-      const fh = await open(lockFile, 'wx');
+      const fh = await open(lockFile, 'wx', 0o640);
       await fh.writeFile(String(process.pid));
       await fh.close();
       return;

@@ -1,6 +1,6 @@
 // The evidence stage's entry and exit types (see docs/evidence.md).
 import type { CameraConfig } from '../config/schema.ts';
-import type { HitEventT } from '../analytics/hit.ts';
+import type { HitEventT } from '../contracts/hit.ts';
 import type { Detection } from '../inference/types.ts';
 
 export interface EvidenceFrame {
@@ -13,18 +13,15 @@ export interface EvidenceFrame {
   detections?: Detection[];
 }
 
-export interface ModelRef {
-  id: string;
-  sha256: string;
-  version?: string;
-}
+export type { ModelRef } from '../inference/registry.ts';
+import type { ModelRef } from '../inference/registry.ts';
 
 export interface SealInput {
   hit: HitEventT;
   camera: CameraConfig;
   /** Stills for the bundle, each stored original + annotated (+ redacted). */
   frames: EvidenceFrame[];
-  /** Models that produced the detections, with their file hashes (resolveModel → entry.sha256). */
+  /** Everything that produced the hit, from the model registry (ModelRegistry.refs). */
   models: ModelRef[];
   /** Make an MP4 clip; from `clipFrames` when given, else from `frames`. */
   clip?: boolean;

@@ -10,6 +10,7 @@ import type { KeyRing } from './keys.ts';
 import { chainHeadKey, indexKey, MANIFEST, parseBundleKey, SIGNATURE } from './layout.ts';
 import { BundleManifest, SignatureFile, type BundleManifestT } from './manifest.ts';
 import { SignedTombstone, groupBundles } from './retention.ts';
+import type { SignedAnchorT } from './anchor.ts';
 import type { EvidenceStore } from './store/types.ts';
 
 export type ProblemKind =
@@ -31,6 +32,8 @@ export type ProblemKind =
   | 'tombstone-invalid'
   | 'anchor-invalid'
   | 'anchor-mismatch'
+  | 'audit-broken'
+  | 'audit-mismatch'
   | 'not-found';
 
 export interface Problem {
@@ -43,6 +46,8 @@ export interface Problem {
 }
 
 export interface VerifyReport {
+  /** `verify all` only: the audit log's chain as checked (entries, head). */
+  audit?: { checked: boolean; entries?: number; headHash?: string };
   ok: boolean;
   cameras: number;
   bundles: number;
@@ -182,7 +187,11 @@ export async function verifyCamera(store: EvidenceStore, keys: KeyRing, cameraId
 }
 
 /** Every camera found in the store, plus every anchor. */
-export async function verifyAll(store: EvidenceStore, keys: KeyRing): Promise<VerifyReport> {
+/**
+ * Everything in the store, plus anchors kept outside it (`external`: exported copies; an
+ * anchored head whose camera has vanished from the store entirely is reported too).
+ */
+export async function verifyAll(store: EvidenceStore, keys: KeyRing, external: { key: string; doc: SignedAnchorT | null }[] = []): Promise<VerifyReport> {
   const cameras = new Set<string>();
   for (const k of await store.list('chains/')) cameras.add(k.slice('chains/'.length, -'.json'.length));
   for (const k of await store.list('bundles/')) cameras.add(k.split('/')[1]);
@@ -197,15 +206,20 @@ export async function verifyAll(store: EvidenceStore, keys: KeyRing): Promise<Ve
     total.problems.push(...r.problems);
     chains.set(cam, await chainHashes(store, cam));
   }
+  const anchors: { key: string; doc: SignedAnchorT | null }[] = [];
   for (const key of await store.list('anchors/')) {
-    total.anchors++;
     const doc = SignedAnchor.safeParse(safeJson((await store.get(key)) ?? Buffer.alloc(0)));
-    const bad = doc.success ? checkAnchor(doc.data, keys) : 'unreadable';
-    if (bad || !doc.success) {
+    anchors.push({ key, doc: doc.success ? doc.data : null });
+  }
+  for (const { key, doc } of [...anchors, ...external]) {
+    total.anchors++;
+    const bad = doc ? checkAnchor(doc, keys) : 'unreadable';
+    if (bad || !doc) {
       total.problems.push({ kind: 'anchor-invalid', key, detail: `anchor ${bad}` });
       continue;
     }
-    total.problems.push(...checkAnchoredHeads(doc.data.anchor.heads, chains, key));
+    for (const h of doc.anchor.heads) if (!chains.has(h.cameraId)) chains.set(h.cameraId, await chainHashes(store, h.cameraId));
+    total.problems.push(...checkAnchoredHeads(doc.anchor.heads, chains, key));
   }
   total.ok = total.problems.length === 0;
   return total;

@@ -46,6 +46,8 @@ interface Job {
   modelId: string;
   image: BgrImage;
   scale: number;
+  /** Capture time of the sample (ms); decides which waiting sample is the oldest. */
+  capturedAt: number;
   submittedAt: number;
   resolve: (d: Detection[]) => void;
   reject: (e: Error) => void;
@@ -117,7 +119,13 @@ export class InferenceScheduler {
     }
   }
 
-  submit(cameraId: string, image: BgrImage, scale: number, modelId: string): Promise<Detection[]> {
+  /**
+   * Queues one sample for `modelId`. `capturedAt` (ms, default now) orders the camera's
+   * waiting samples: when more than `queueDepth` wait for the model, the one captured
+   * earliest is dropped (DroppedSampleError) — even the new one, when its pre-processing
+   * finished after a newer frame's (decodes run in parallel and may finish out of order).
+   */
+  submit(cameraId: string, image: BgrImage, scale: number, modelId: string, capturedAt = Date.now()): Promise<Detection[]> {
     if (!this.running) return Promise.reject(new SchedulerStoppedError());
     let q = this.cameras.get(cameraId);
     if (!q) {
@@ -128,16 +136,29 @@ export class InferenceScheduler {
     this.model(modelId);
     return new Promise<Detection[]>((resolve, reject) => {
       q.submitted++;
-      q.jobs.push({ cameraId, modelId, image, scale, submittedAt: performance.now(), resolve, reject });
+      q.jobs.push({ cameraId, modelId, image, scale, capturedAt, submittedAt: performance.now(), resolve, reject });
       // The bound is per camera and model: a slow OCR model must not push out detector samples.
       if (q.jobs.reduce((n, j) => n + (j.modelId === modelId ? 1 : 0), 0) > this.queueDepth) {
-        const at = q.jobs.findIndex((j) => j.modelId === modelId);
+        let at = -1;
+        for (let i = 0; i < q.jobs.length; i++) {
+          const j = q.jobs[i]!;
+          if (j.modelId === modelId && (at < 0 || j.capturedAt < q.jobs[at]!.capturedAt)) at = i;
+        }
         const [old] = q.jobs.splice(at, 1);
         q.dropped++;
         old!.reject(new DroppedSampleError(cameraId, modelId));
       }
       this.pump(modelId);
     });
+  }
+
+  /**
+   * Opens these models now (each once), so a camera's first seconds are not dropped while
+   * its detector loads — a recording played in real time would otherwise lose them for good.
+   * Resolves when every load settled; a model that fails is logged and fails its samples later.
+   */
+  async preload(modelIds: Iterable<string>): Promise<void> {
+    await Promise.allSettled([...new Set(modelIds)].map((id) => this.model(id).detector));
   }
 
   /** One-line health for dashboards: totals over all cameras and models. */

@@ -1,10 +1,13 @@
 // ONNX Runtime session creation. CUDA is used only when asked for and when the installed
 // onnxruntime-node build carries the CUDA provider library; otherwise CPU, with one clear log line.
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import ort from 'onnxruntime-node';
 import { createLogger } from '../util/log.ts';
+import { decodeModel, encodeModel } from './onnx-proto.ts';
+import { unsignedWeights } from './unsigned-weights.ts';
 
 export type Provider = 'cpu' | 'cuda';
 
@@ -51,6 +54,32 @@ export function cudaUnavailableReason(): string | null {
   return null;
 }
 
+/**
+ * True on an x86 CPU whose int8 dot products saturate (AVX2 / AVX-512 without VNNI): see
+ * unsigned-weights.ts. Read once from /proc/cpuinfo (Linux); elsewhere false.
+ */
+export const int8Saturates: boolean = (() => {
+  if (process.arch !== 'x64') return false;
+  try {
+    const flags = /^flags\s*:(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.split(/\s+/) ?? [];
+    return !flags.some((f) => f === 'avx512_vnni' || f === 'avx_vnni' || f === 'amx_int8');
+  } catch {
+    return false;
+  }
+})();
+
+/**
+ * The model for ONNX Runtime: the file itself, or, on a CPU where int8 dot products saturate
+ * and the model has int8 weights, the same model with its weights as uint8 (identical numbers).
+ */
+async function modelSource(modelPath: string): Promise<string | Uint8Array> {
+  if (!int8Saturates) return modelPath;
+  const { model, changed } = unsignedWeights(decodeModel(new Uint8Array(await readFile(modelPath))));
+  if (changed === 0) return modelPath;
+  log.info('int8 weights as uint8 (this CPU has no VNNI: int8 products would saturate)', { model: path.basename(modelPath), tensors: changed });
+  return encodeModel(model);
+}
+
 export async function openSession(modelPath: string, opts: SessionOptions = {}): Promise<OpenedSession> {
   const threads = opts.threads ?? (Number(process.env.HUIYAN_THREADS) || 2);
   let provider: Provider = opts.provider ?? ((process.env.HUIYAN_PROVIDER as Provider) || 'cpu');
@@ -69,8 +98,10 @@ export async function openSession(modelPath: string, opts: SessionOptions = {}):
     // Some exported models carry initializers as graph inputs; ORT warns once per tensor.
     logSeverityLevel: 3,
   };
+  const source = await modelSource(modelPath);
+  const create = (o: ort.InferenceSession.SessionOptions) => (typeof source === 'string' ? ort.InferenceSession.create(source, o) : ort.InferenceSession.create(source, o));
   try {
-    const session = await ort.InferenceSession.create(modelPath, {
+    const session = await create({
       ...base,
       executionProviders: provider === 'cuda' ? ['cuda', 'cpu'] : ['cpu'],
     });
@@ -78,7 +109,7 @@ export async function openSession(modelPath: string, opts: SessionOptions = {}):
   } catch (e) {
     if (provider !== 'cuda') throw e;
     log.warn('CUDA session creation failed; using CPU', { model: path.basename(modelPath), error: (e as Error).message });
-    const session = await ort.InferenceSession.create(modelPath, { ...base, executionProviders: ['cpu'] });
+    const session = await create({ ...base, executionProviders: ['cpu'] });
     return { session, provider: 'cpu', threads };
   }
 }

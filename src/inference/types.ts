@@ -1,31 +1,8 @@
 // What inference hands to analytics: detections in full-resolution source pixels.
-import type { BgrImage } from '../ingest/types.ts';
+import type { BgrImage } from '../contracts/frame.ts';
 
-/** Semantic labels the rules reason about; a model's classes map onto these in the manifest. */
-export type SemanticLabel =
-  | 'person'
-  | 'vendor-object'
-  | 'vehicle'
-  | 'truck'
-  | 'text'
-  | 'face'
-  | 'bin'
-  | 'garbage'
-  | 'other';
-
-/** [x1, y1, x2, y2] in pixels. */
-export type Box = [number, number, number, number];
-
-export interface Detection {
-  box: Box;
-  score: number;
-  classId: number;
-  className: string;
-  label: SemanticLabel;
-  modelId: string;
-  /** Optional extra geometry, e.g. YuNet's five landmarks or a text region's quadrilateral. */
-  points?: Array<[number, number]>;
-}
+export type { Box, Detection, SemanticLabel } from '../contracts/detection.ts';
+import type { Detection } from '../contracts/detection.ts';
 
 /** A loaded model that turns an image into detections. */
 export interface Detector {

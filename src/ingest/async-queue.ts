@@ -9,6 +9,8 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
   constructor(
     private readonly max: number,
     private readonly onDrop?: (item: T) => void,
+    /** Called after the consumer took an item (lets a producer resume). */
+    private readonly onTake?: () => void,
   ) {}
 
   push(item: T): void {
@@ -40,7 +42,11 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
   [Symbol.asyncIterator](): AsyncIterableIterator<T> {
     return {
       next: () => {
-        if (this.items.length > 0) return Promise.resolve({ value: this.items.shift()!, done: false });
+        if (this.items.length > 0) {
+          const value = this.items.shift()!;
+          this.onTake?.();
+          return Promise.resolve({ value, done: false });
+        }
         if (this.ended) return Promise.resolve({ value: undefined, done: true });
         return new Promise((r) => (this.waiter = r));
       },

@@ -1,36 +1,22 @@
-// A FrameSource that keeps one FfmpegFrameReader running for as long as it is started:
-// frame-arrival watchdog (stall → kill → reconnect), exponential back-off with jitter, a
-// reason for every disconnect, and per-camera state with timestamps and counters.
-// With ffmpeg 5.1 any exit means "disconnected" (a killed RTSP server gives exit code 0).
-import { EventEmitter } from 'node:events';
-import type { Frame, FrameSource, SourceHealth, CameraState } from './types.ts';
-import { FfmpegFrameReader, type FfmpegInputSpec, type ReaderExit } from './ffmpeg-reader.ts';
-import { AsyncQueue } from './async-queue.ts';
+// The SourceRunner for every ffmpeg input (RTSP, files, and GB28181's PS on stdin): one attempt =
+// one FfmpegFrameReader, frames until ffmpeg exits. Watchdog, back-off and state belong to the
+// SourceSupervisor. With ffmpeg 5.1 any exit means "disconnected" (a killed RTSP server gives 0).
+import type { Frame } from './types.ts';
+import { FfmpegFrameReader, type FfmpegInputSpec } from './ffmpeg-reader.ts';
 import { probeGop } from './gop-probe.ts';
-import { createLogger, type Logger } from '../util/log.ts';
+import { maskSecrets } from './credentials.ts';
+import type { RunContext, SourceRunner, SourceSupervisor, SupervisedHealth } from './supervisor.ts';
 
-export interface BackoffOptions {
-  baseMs: number;
-  maxMs: number;
-  /** Fraction of the delay that is randomised (0 = none, 1 = anywhere in 0..delay). */
-  jitter: number;
-}
-
-export interface WatchdogOptions {
-  /** Live camera without a frame for this long → stalled, ffmpeg killed, reconnect. */
-  stallMs: number;
-  /** Connection attempt without a first frame for this long → killed, retried. */
-  connectMs: number;
-  /** SIGTERM → SIGKILL grace when killing ffmpeg. */
-  killGraceMs: number;
-}
-
-export interface FfmpegSourceOptions {
+export interface FfmpegRunnerOptions {
   cameraId: string;
   fps: number;
   keyframesOnly: boolean | 'auto';
-  /** Builds the ffmpeg input for each connection attempt (a GB28181 source INVITEs here). */
-  input: () => FfmpegInputSpec | Promise<FfmpegInputSpec>;
+  /** Builds the ffmpeg input for each attempt; `startAt` asks a recording to start at that
+   *  stream time (s) or byte offset. */
+  input: (ctx: RunContext, startAt?: StartAt) => FfmpegInputSpec | Promise<FfmpegInputSpec>;
+  /** A recording: pace samples by their timestamps (realtime), never drop one, and after a fault
+   *  go on from where it was instead of from the start. */
+  recording?: { realtime: boolean; resume: boolean };
   /** URL and input args to measure the GOP with when keyframesOnly is 'auto'. */
   probe?: { url: string; inputArgs: string[] };
   /** A clean end of input is final (a non-looping file), not a fault to reconnect from. */
@@ -38,191 +24,154 @@ export interface FfmpegSourceOptions {
   detectorWidth?: number;
   detectorHeight?: number;
   jpegQuality?: number;
-  watchdog?: Partial<WatchdogOptions>;
-  backoff?: Partial<BackoffOptions>;
-  log?: Logger;
 }
 
-export interface StateChange {
-  state: CameraState;
-  at: number;
-  reason?: string;
-}
-
-export interface FfmpegSourceHealth extends SourceHealth {
-  stalls: number;
-  /** Times the camera went live again after a disconnect. */
-  recoveries: number;
+/** Health fields of an ffmpeg-based source, next to SupervisedHealth's common ones. */
+export interface FfmpegDetails {
   keyframesOnly: boolean;
   gopSeconds?: number;
   pid?: number;
-  droppedFrames: number;
-  history: StateChange[];
+}
+export type FfmpegSourceHealth = SupervisedHealth & Partial<FfmpegDetails>;
+export type FfmpegSource = SourceSupervisor<FfmpegDetails>;
+
+/** Where a recording goes on: stream time (s) and, when known, the byte offset of that sample. */
+export interface StartAt {
+  pts: number;
+  pos?: number;
 }
 
-export function backoffDelay(failures: number, o: BackoffOptions, random = Math.random): number {
-  const full = Math.min(o.maxMs, o.baseMs * 2 ** Math.min(failures, 30));
-  return Math.round(full * (1 - o.jitter * random()));
-}
-
-export class FfmpegSource extends EventEmitter implements FrameSource {
-  readonly cameraId: string;
-  private readonly wd: WatchdogOptions;
-  private readonly bo: BackoffOptions;
-  private readonly log: Logger;
+export class FfmpegRunner implements SourceRunner<FfmpegDetails> {
+  readonly endIsFinal: boolean;
   private reader?: FfmpegFrameReader;
-  private queue = new AsyncQueue<Frame>(8);
-  private running = false;
-  private watchdogTimer?: NodeJS.Timeout;
-  private retryTimer?: NodeJS.Timeout;
-  private attemptAt = 0;
-  private failures = 0;
-  private killReason?: string;
-  private seq = 0;
   private gop?: number;
   private gopDecided = false;
-  private everLive = false;
-  private readonly h: FfmpegSourceHealth;
+  private keyframesOnly: boolean;
 
-  constructor(private readonly opts: FfmpegSourceOptions) {
-    super();
-    this.cameraId = opts.cameraId;
-    const interval = 1000 / opts.fps;
-    this.wd = { stallMs: Math.max(5000, 3 * interval), connectMs: Math.max(10000, 3 * interval), killGraceMs: 1500, ...opts.watchdog };
-    this.bo = { baseMs: 500, maxMs: 10000, jitter: 0.3, ...opts.backoff };
-    this.log = (opts.log ?? createLogger({ stage: 'ingest' })).child({ cameraId: opts.cameraId });
-    this.h = {
-      cameraId: opts.cameraId, state: 'stopped', since: Date.now(), framesTotal: 0, reconnects: 0, stalls: 0,
-      recoveries: 0, keyframesOnly: opts.keyframesOnly === true, droppedFrames: 0, history: [],
-    };
+  constructor(private readonly opts: FfmpegRunnerOptions) {
+    this.endIsFinal = opts.endIsFinal ?? false;
+    this.keyframesOnly = opts.keyframesOnly === true;
   }
 
-  start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.queue = new AsyncQueue<Frame>(8, () => this.h.droppedFrames++);
-    this.watchdogTimer = setInterval(() => this.watchdog(), 250);
-    void this.connect();
+  details(): FfmpegDetails {
+    return { keyframesOnly: this.keyframesOnly, gopSeconds: this.gop, pid: this.reader?.running ? this.reader.pid : undefined };
   }
 
-  async stop(): Promise<void> {
-    this.running = false;
-    clearInterval(this.watchdogTimer);
-    clearTimeout(this.retryTimer);
-    const r = this.reader;
-    this.reader = undefined;
-    if (r) await r.stop(this.wd.killGraceMs);
-    this.queue.end();
-    this.setState('stopped', 'stopped');
-  }
-
-  health(): FfmpegSourceHealth {
-    return { ...this.h, pid: this.reader?.pid, history: [...this.h.history] };
-  }
-
-  /** Frames across reconnects; ends on stop(). One consumer; others listen to 'frame'. */
-  frames(): AsyncIterable<Frame> {
-    return this.queue;
-  }
-
-  private setState(state: CameraState, reason?: string): void {
-    if (state === this.h.state) return;
-    const at = Date.now();
-    this.h.state = state;
-    this.h.since = at;
-    if (reason && state !== 'live') this.h.lastError = reason;
-    this.h.history.push({ state, at, reason });
-    if (this.h.history.length > 50) this.h.history.shift();
-    this.log.info('camera state', { state, reason });
-    this.emit('state', { state, at, reason } satisfies StateChange);
-  }
-
-  private async decideKeyframes(): Promise<boolean> {
+  private async decideKeyframes(timeoutMs: number): Promise<boolean> {
     const mode = this.opts.keyframesOnly;
     if (mode !== 'auto') return mode;
     if (!this.gopDecided && this.opts.probe) {
-      this.gop = await probeGop(this.opts.probe.url, this.opts.probe.inputArgs, this.wd.connectMs);
+      this.gop = await probeGop(this.opts.probe.url, this.opts.probe.inputArgs, timeoutMs);
       // A probe that saw no keyframe pair may just mean the camera is down: try again next time.
       this.gopDecided = this.gop !== undefined;
-      this.h.gopSeconds = this.gop;
     }
-    // fps filter needs a keyframe at least every sample interval, else it repeats frames.
+    // The sampler never repeats a frame, but keyframe-only decoding with a GOP longer than the
+    // sample interval would sample at the GOP rate: decode everything then.
     return this.gop !== undefined && this.gop <= 1 / this.opts.fps + 1e-3;
   }
 
-  private async connect(): Promise<void> {
-    if (!this.running) return;
-    this.setState('connecting');
-    this.attemptAt = Date.now();
-    this.killReason = undefined;
-    let reader: FfmpegFrameReader;
-    try {
-      const keyframesOnly = await this.decideKeyframes();
-      const input = await this.opts.input();
-      if (!this.running) return;
-      this.h.keyframesOnly = keyframesOnly;
-      reader = new FfmpegFrameReader({
-        cameraId: this.cameraId, input, fps: this.opts.fps, keyframesOnly, seqStart: this.seq, maxQueue: 1,
+  /** The last sample delivered from a recording, to resume after a fault. */
+  private position?: StartAt;
+
+  async *run(ctx: RunContext): AsyncGenerator<Frame> {
+    this.keyframesOnly = await this.decideKeyframes(8000);
+    const rec = this.opts.recording;
+    let startAt = rec?.resume ? this.position : undefined;
+    const pace = rec?.realtime ? new Pacer(this.opts.fps, ctx.signal) : undefined;
+    for (;;) {
+      const input = await this.opts.input(ctx, startAt);
+      if (ctx.signal.aborted) return;
+      const reader = new FfmpegFrameReader({
+        cameraId: this.opts.cameraId, input, fps: this.opts.fps, keyframesOnly: this.keyframesOnly, seqStart: ctx.seqStart,
+        maxQueue: rec ? 2 : 1, lossless: !!rec,
         detectorWidth: this.opts.detectorWidth, detectorHeight: this.opts.detectorHeight, jpegQuality: this.opts.jpegQuality,
       });
-    } catch (e) {
-      this.onExit(undefined, { code: null, signal: null, reason: `input: ${(e as Error).message}`, stderrTail: [], frames: 0 });
-      return;
+      this.reader = reader;
+      const onAbort = () => void reader.stop(ctx.killGraceMs);
+      ctx.signal.addEventListener('abort', onAbort, { once: true });
+      try {
+        reader.start();
+        ctx.started();
+        for await (const f of reader.frames()) {
+          // With -ss the decoder's clock starts at 0 again: keep pts on the recording's timeline.
+          if (startAt !== undefined) f.pts += startAt.pts;
+          if (pace) {
+            await pace.wait(f.pts);
+            // Played like a live camera: the frame is "captured" when its time comes, not when
+            // ffmpeg decoded it (seconds ahead), so lag, dwell and evidence times read as live.
+            f.capturedAt = Date.now();
+          }
+          if (ctx.signal.aborted) return;
+          if (rec) this.position = { pts: f.pts, pos: reader.stats.lastPos };
+          ctx.seqStart = f.seq + 1;
+          yield f;
+        }
+        const exit = await reader.exited;
+        if (ctx.signal.aborted) return;
+        if (exit.resumeAt !== undefined) {
+          // The picture size changed: a fresh ffmpeg takes the new size (recordings go on from there).
+          ctx.log.info('picture size changed', { reason: exit.reason });
+          if (rec) startAt = { pts: (startAt?.pts ?? 0) + exit.resumeAt, pos: exit.resumePos };
+          continue;
+        }
+        if (exit.reason === 'stream ended') {
+          this.position = undefined;
+          return;
+        }
+        ctx.log.warn('ffmpeg exited', { reason: exit.reason, code: exit.code, signal: exit.signal, stderr: exit.stderrTail.slice(-3).map(maskSecrets) });
+        throw new Error(exit.reason);
+      } finally {
+        ctx.signal.removeEventListener('abort', onAbort);
+        await reader.stop(ctx.killGraceMs);
+      }
     }
-    this.reader = reader;
-    this.attemptAt = Date.now();
-    reader.on('frame', (f: Frame) => this.onFrame(reader, f));
-    reader.start();
-    void reader.exited.then((exit) => this.onExit(reader, exit));
+  }
+}
+
+/**
+ * Plays a recording's samples at the pace of their timestamps (what `-re` does, but per sample).
+ * A timestamp gap longer than max(2 s, 3 sample intervals, 3 of the recording's own usual
+ * intervals) or one going backwards is not waited out — the next sample follows one interval
+ * later — so a gap in an NVR export is played through rather than sat out until the watchdog
+ * calls the camera stalled, while a time-lapse recording (1 frame per 8 s) keeps its pace.
+ */
+export class Pacer {
+  private base?: { wall: number; pts: number };
+  private last?: number;
+  private readonly deltas: number[] = [];
+  constructor(private readonly fps: number, private readonly signal: AbortSignal) {}
+
+  private usual(): number {
+    if (this.deltas.length === 0) return 0;
+    const s = [...this.deltas].sort((a, b) => a - b);
+    return s[Math.floor(s.length / 2)]!;
   }
 
-  private onFrame(reader: FfmpegFrameReader, f: Frame): void {
-    if (reader !== this.reader) return;
-    this.seq = f.seq + 1;
-    this.h.framesTotal++;
-    this.h.lastFrameAt = f.capturedAt;
-    if (this.h.state !== 'live') {
-      if (this.everLive) this.h.recoveries++;
-      this.everLive = true;
-      this.failures = 0;
-      this.setState('live');
-    }
-    this.queue.push(f);
-    this.emit('frame', f);
-  }
-
-  private onExit(reader: FfmpegFrameReader | undefined, exit: ReaderExit): void {
-    if (reader && reader !== this.reader) return;
-    this.reader = undefined;
-    if (!this.running) return;
-    const reason = this.killReason ?? exit.reason;
-    if (this.opts.endIsFinal && exit.reason === 'stream ended') {
-      this.log.info('input ended', { reason });
-      void this.stop().then(() => (this.h.lastError = 'input ended'));
-      return;
-    }
-    this.log.warn('ffmpeg exited', { reason, code: exit.code, signal: exit.signal, stderr: exit.stderrTail.slice(-3) });
-    if (this.h.state !== 'stalled') this.setState('down', reason);
-    else this.h.lastError = reason;
-    const delay = backoffDelay(this.failures++, this.bo);
-    this.retryTimer = setTimeout(() => {
-      this.h.reconnects++;
-      void this.connect();
-    }, delay);
-  }
-
-  private watchdog(): void {
-    const r = this.reader;
-    if (!r || this.killReason) return;
+  async wait(pts: number): Promise<void> {
+    const interval = 1 / this.fps;
     const now = Date.now();
-    if (this.h.state === 'live' && now - (this.h.lastFrameAt ?? 0) > this.wd.stallMs) {
-      this.killReason = `no frame for ${Math.round((now - (this.h.lastFrameAt ?? 0)) / 1000)} s`;
-      this.h.stalls++;
-      this.setState('stalled', this.killReason);
-      void r.stop(this.wd.killGraceMs);
-    } else if (this.h.state === 'connecting' && now - this.attemptAt > this.wd.connectMs) {
-      this.killReason = `no frame within ${Math.round(this.wd.connectMs / 1000)} s of connecting`;
-      void r.stop(this.wd.killGraceMs);
+    const delta = this.last === undefined ? undefined : pts - this.last;
+    const gap = Math.max(2, 3 * interval, 3 * this.usual());
+    // The first step is always waited out (it teaches the recording's usual interval).
+    if (!this.base || delta === undefined || delta < 0 || (this.deltas.length > 0 && delta > gap)) {
+      const wall = this.base && this.last !== undefined ? Math.max(now, this.base.wall + (this.last - this.base.pts) * 1000 + interval * 1000) : now;
+      this.base = { wall, pts };
+    } else {
+      this.deltas.push(delta);
+      if (this.deltas.length > 9) this.deltas.shift();
     }
+    this.last = pts;
+    const ms = this.base.wall + (pts - this.base.pts) * 1000 - now;
+    if (ms <= 0 || this.signal.aborted) return;
+    await new Promise<void>((r) => {
+      const t = setTimeout(done, ms);
+      const signal = this.signal;
+      function done() {
+        clearTimeout(t);
+        signal.removeEventListener('abort', done);
+        r();
+      }
+      signal.addEventListener('abort', done, { once: true });
+    });
   }
 }

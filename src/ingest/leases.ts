@@ -2,6 +2,9 @@
 // worker whose id is stored at `<prefix>:lease:<cameraId>` (SET NX PX). Owners renew with a
 // compare-and-set script; a dead worker's leases expire after the TTL and others take them.
 // Workers heartbeat into a sorted set so each aims for a fair share (ceil(cameras / workers)).
+// A worker counts a lease as its own only until the time it asked for it plus the TTL (the
+// holder-side rule of leases, Gray & Cheriton 1989): a round delayed past that (a starved event
+// loop) drops the camera locally at its deadline instead of running it beside its new owner.
 import { EventEmitter } from 'node:events';
 import type { Redis } from 'ioredis';
 import { createLogger, type Logger } from '../util/log.ts';
@@ -22,6 +25,9 @@ const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call
 
 export class CameraLeases extends EventEmitter {
   private readonly mine = new Set<string>();
+  /** Per owned camera: the moment (ms) its lease may have expired in Redis. */
+  private readonly deadlines = new Map<string, number>();
+  private expiryTimer?: NodeJS.Timeout;
   private timer?: NodeJS.Timeout;
   private running = false;
   private round: Promise<void> = Promise.resolve();
@@ -70,6 +76,7 @@ export class CameraLeases extends EventEmitter {
   async stop(): Promise<void> {
     this.running = false;
     clearTimeout(this.timer);
+    clearTimeout(this.expiryTimer);
     await this.round;
     await Promise.all([...this.mine].map((id) => this.redis.eval(RELEASE, 1, this.key(id), this.o.workerId)));
     await this.redis.zrem(this.workersKey, this.o.workerId);
@@ -95,8 +102,11 @@ export class CameraLeases extends EventEmitter {
         await this.redis.eval(RELEASE, 1, this.key(id), this.o.workerId);
         continue;
       }
-      if (Number(await this.redis.eval(RENEW, 1, this.key(id), this.o.workerId, ttl)) === 1) next.add(id);
-      else this.log.warn('lease lost', { cameraId: id });
+      const asked = Date.now();
+      if (Number(await this.redis.eval(RENEW, 1, this.key(id), this.o.workerId, ttl)) === 1) {
+        next.add(id);
+        this.deadlines.set(id, asked + this.o.ttlMs);
+      } else this.log.warn('lease lost', { cameraId: id });
     }
     const target = Math.ceil(fleet.size / workers);
     // Shed extras (a new worker joined); the others pick them up on their next round.
@@ -109,8 +119,11 @@ export class CameraLeases extends EventEmitter {
       const free = [...fleet].filter((id) => !next.has(id)).sort(() => Math.random() - 0.5);
       for (const id of free) {
         if (next.size >= target) break;
-        if ((await this.redis.set(this.key(id), this.o.workerId, 'PX', this.o.ttlMs, 'NX')) === 'OK') next.add(id);
-        else {
+        const asked = Date.now();
+        if ((await this.redis.set(this.key(id), this.o.workerId, 'PX', this.o.ttlMs, 'NX')) === 'OK') {
+          next.add(id);
+          this.deadlines.set(id, asked + this.o.ttlMs);
+        } else {
           const left = await this.redis.pttl(this.key(id));
           if (left > 0) this.wakeAt = Math.min(this.wakeAt, Date.now() + left);
         }
@@ -119,7 +132,22 @@ export class CameraLeases extends EventEmitter {
     this.setOwned(next);
   }
 
+  /** Drops leases whose deadline passed without a renewal, then waits for the next deadline. */
+  private expire(): void {
+    const now = Date.now();
+    const late = [...this.mine].filter((id) => (this.deadlines.get(id) ?? 0) <= now);
+    if (late.length) this.log.warn('leases expired before their renewal (worker too slow): cameras dropped', { cameraIds: late });
+    this.setOwned(new Set([...this.mine].filter((id) => !late.includes(id))));
+  }
+
   private setOwned(next: Set<string>): void {
+    for (const id of this.deadlines.keys()) if (!next.has(id)) this.deadlines.delete(id);
+    clearTimeout(this.expiryTimer);
+    if (next.size) {
+      const first = Math.min(...[...next].map((id) => this.deadlines.get(id) ?? 0));
+      this.expiryTimer = setTimeout(() => this.expire(), Math.max(0, first - Date.now()) + 1);
+      this.expiryTimer.unref();
+    }
     const same = next.size === this.mine.size && [...next].every((id) => this.mine.has(id));
     if (same) return;
     this.mine.clear();

@@ -1,6 +1,7 @@
 // The last N seconds of full-resolution JPEG frames per camera, so evidence can show what
 // happened before a violation was decided. Memory is capped per camera and in total; when the
-// total cap is hit the globally oldest frame goes first.
+// total cap is hit the globally oldest frame goes first. A few frames a coming hit will need
+// (a parked car's arrival, minutes before its dwell ends) are kept past the window on request.
 import type { Frame } from './types.ts';
 
 export interface RingFrame {
@@ -22,8 +23,14 @@ export interface RingBufferOptions {
   totalBytes?: number;
 }
 
+/** Kept frames per camera at most, and how far from a wanted moment a frame may be to stand for it. */
+const MAX_KEPT = 16;
+const KEEP_WITHIN_MS = 2_000;
+
 export class FrameRingBuffer {
   private readonly rings = new Map<string, { frames: RingFrame[]; bytes: number }>();
+  /** Frames kept past the window per camera (see keep); outside the byte caps, at most MAX_KEPT each. */
+  private readonly kept = new Map<string, RingFrame[]>();
   private total = 0;
   readonly windowMs: number;
   readonly perCameraBytes: number;
@@ -48,11 +55,28 @@ export class FrameRingBuffer {
     }
   }
 
-  /** Frames of one camera with capturedAt in [t - beforeMs, t + afterMs], oldest first. */
+  /**
+   * Keeps, past the window, the frame nearest each wanted moment (ms, capture time; within
+   * 2 s) of one camera: the moments a coming hit's evidence will show after the ring has moved
+   * on (AnalyticsEngine.keepMoments). Replaces the camera's previous set; the latest 16 moments.
+   */
+  keep(cameraId: string, times: number[]): void {
+    const pool = [...(this.kept.get(cameraId) ?? []), ...(this.rings.get(cameraId)?.frames ?? [])];
+    const out = new Set<RingFrame>();
+    for (const t of [...new Set(times)].sort((a, b) => a - b).slice(-MAX_KEPT)) {
+      const f = pool.reduce<RingFrame | undefined>((best, x) => (!best || Math.abs(x.capturedAt - t) < Math.abs(best.capturedAt - t) ? x : best), undefined);
+      if (f && Math.abs(f.capturedAt - t) <= KEEP_WITHIN_MS) out.add(f);
+    }
+    if (out.size > 0) this.kept.set(cameraId, [...out].sort((a, b) => a.capturedAt - b.capturedAt));
+    else this.kept.delete(cameraId);
+  }
+
+  /** Frames of one camera (kept ones included) with capturedAt in [t - beforeMs, t + afterMs], oldest first. */
   framesAround(cameraId: string, t: number, beforeMs: number, afterMs: number): RingFrame[] {
-    const ring = this.rings.get(cameraId);
-    if (!ring) return [];
-    return ring.frames.filter((f) => f.capturedAt >= t - beforeMs && f.capturedAt <= t + afterMs);
+    const inRange = (f: RingFrame) => f.capturedAt >= t - beforeMs && f.capturedAt <= t + afterMs;
+    const frames = (this.rings.get(cameraId)?.frames ?? []).filter(inRange);
+    const older = (this.kept.get(cameraId) ?? []).filter((f) => inRange(f) && !frames.includes(f));
+    return [...older, ...frames].sort((a, b) => a.capturedAt - b.capturedAt);
   }
 
   latest(cameraId: string): RingFrame | undefined {
@@ -62,6 +86,7 @@ export class FrameRingBuffer {
 
   /** Forget a camera (removed from the config). */
   drop(cameraId: string): void {
+    this.kept.delete(cameraId);
     const ring = this.rings.get(cameraId);
     if (!ring) return;
     this.total -= ring.bytes;

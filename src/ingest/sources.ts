@@ -4,7 +4,10 @@ import path from 'node:path';
 import type { CameraConfig } from '../config/schema.ts';
 import { PROJECT_ROOT } from '../inference/manifest.ts';
 import type { FrameSource } from './types.ts';
-import { FfmpegSource, type BackoffOptions, type WatchdogOptions } from './ffmpeg-source.ts';
+import type { SourceRunner } from './supervisor.ts';
+import { registerSecret, withCredentials } from './credentials.ts';
+import { FfmpegRunner, type StartAt } from './ffmpeg-source.ts';
+import { SourceSupervisor, type BackoffOptions, type SupervisorOptions, type WatchdogOptions } from './supervisor.ts';
 import type { Logger } from '../util/log.ts';
 
 /** Knobs that are not part of the camera config (deployment- or test-wide). */
@@ -29,9 +32,64 @@ export function registerSourceKind(kind: string, factory: SourceFactory): void {
   extra.set(kind, factory);
 }
 
+/**
+ * ffmpeg input options for an RTSP camera. `-timeout` (µs, ffmpeg 5.1) is the socket I/O timeout
+ * (`-stimeout` no longer exists). The probe keeps ffmpeg's defaults: a 32 KiB probe with slice
+ * threads brought a 1-frame-per-8-s camera's first frame from ~33 s to ~9 s, but left the
+ * demo's MPEG-4 (vtest) stream with "Cannot determine format of input stream" — a camera that
+ * never connects is worse than a slow first frame (the connect bound, 45 s, covers it).
+ */
 export function rtspInputArgs(transport: 'tcp' | 'udp', timeoutMs: number): string[] {
-  // ffmpeg 5.1: `-timeout` (µs) is the RTSP socket I/O timeout; `-stimeout` no longer exists.
   return ['-rtsp_transport', transport, '-timeout', String(timeoutMs * 1000)];
+}
+
+/** Supervisor settings for a camera: the deployment's tuning with the camera's own watchdog bounds over it. */
+export function supervisorOptions(camera: CameraConfig, tuning: SourceTuning): SupervisorOptions {
+  const w = camera.watchdog;
+  const own = {
+    ...(w?.stallSeconds ? { stallMs: w.stallSeconds * 1000 } : {}),
+    ...(w?.maxStallSeconds ? { maxStallMs: w.maxStallSeconds * 1000 } : {}),
+    ...(w?.connectSeconds ? { connectMs: w.connectSeconds * 1000 } : {}),
+  };
+  return { cameraId: camera.id, watchdog: { ...tuning.watchdog, ...own }, backoff: tuning.backoff, log: tuning.log };
+}
+
+/** The supervisor every kind runs under. */
+export function supervise<D extends object>(camera: CameraConfig, runner: SourceRunner<D>, tuning: SourceTuning): SourceSupervisor<D> {
+  return new SourceSupervisor(runner, supervisorOptions(camera, tuning));
+}
+
+/** The URL ffmpeg opens: credentials from user/password (or their env vars) percent-encoded in. */
+export function rtspUrl(src: Extract<CameraConfig['source'], { kind: 'rtsp' }>): string {
+  const user = src.user ?? (src.userEnv ? process.env[src.userEnv] : undefined);
+  const password = src.password ?? (src.passwordEnv ? process.env[src.passwordEnv] : undefined);
+  if (src.passwordEnv && password === undefined) throw new Error(`environment variable ${src.passwordEnv} (source.passwordEnv) is not set`);
+  registerSecret(password);
+  // A password written into the URL itself is masked too.
+  const inUrl = /^[^/]*\/\/[^/@]*:([^/@]*)@/.exec(src.url)?.[1];
+  if (inUrl) registerSecret(decodeURIComponentSafe(inUrl));
+  if (inUrl) registerSecret(inUrl);
+  if (user === undefined && password === undefined) return src.url;
+  return withCredentials(src.url, user ?? '', password ?? '');
+}
+
+function decodeURIComponentSafe(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+/**
+ * ffmpeg input options that start a recording where it left off. Transport/program streams are
+ * entered at the sample's byte offset (their timestamps may jump back where recordings were
+ * concatenated, so a time seek can land in the wrong part); other containers seek by time.
+ */
+export function resumeArgs(file: string, at: StartAt | undefined): string[] {
+  if (!at) return [];
+  if (at.pos !== undefined && /\.(ts|m2ts|mts|ps|mpg|mpeg|vob)$/i.test(file)) return ['-skip_initial_bytes', String(at.pos)];
+  return ['-ss', at.pts.toFixed(3)];
 }
 
 export function createSource(camera: CameraConfig, tuning: SourceTuning = {}): FrameSource {
@@ -43,23 +101,24 @@ export function createSource(camera: CameraConfig, tuning: SourceTuning = {}): F
     detectorWidth: tuning.detectorWidth,
     detectorHeight: tuning.detectorHeight,
     jpegQuality: tuning.jpegQuality,
-    watchdog: tuning.watchdog,
-    backoff: tuning.backoff,
-    log: tuning.log,
   };
   if (src.kind === 'rtsp') {
+    const url = rtspUrl(src);
     const inputArgs = rtspInputArgs(src.transport, tuning.rtspTimeoutMs ?? 5000);
-    return new FfmpegSource({ ...common, input: () => ({ url: src.url, inputArgs }), probe: { url: src.url, inputArgs } });
+    return supervise(camera, new FfmpegRunner({ ...common, input: () => ({ url, inputArgs }), probe: { url, inputArgs } }), tuning);
   }
   if (src.kind === 'file') {
     const file = path.resolve(tuning.baseDir ?? PROJECT_ROOT, src.path);
-    const inputArgs = [...(src.realtime ? ['-re'] : []), ...(src.loop ? ['-stream_loop', '-1'] : [])];
-    return new FfmpegSource({
+    const loop = src.loop ? ['-stream_loop', '-1'] : [];
+    const runner = new FfmpegRunner({
       ...common,
-      input: () => ({ url: file, inputArgs }),
+      // Paced by the runner (not -re), so that gaps in the recording are played through.
+      input: (_ctx, startAt) => ({ url: file, inputArgs: [...loop, ...resumeArgs(file, startAt)] }),
       probe: { url: file, inputArgs: [] },
+      recording: { realtime: src.realtime, resume: !src.loop },
       endIsFinal: !src.loop,
     });
+    return supervise(camera, runner, tuning);
   }
   const factory = extra.get(src.kind);
   if (!factory) throw new Error(`no source registered for kind ${src.kind} (camera ${camera.id})`);

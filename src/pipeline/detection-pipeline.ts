@@ -5,36 +5,59 @@
 //   CameraManager 'frame' → InferenceScheduler → AnalyticsEngine → HitOutbox (→ BullMQ)
 import { EventEmitter } from 'node:events';
 import type { CameraConfig } from '../config/schema.ts';
-import type { HitEventT } from '../analytics/hit.ts';
+import type { HitEventT } from '../contracts/hit.ts';
 import { AnalyticsEngine, type EngineOptions } from '../analytics/engine.ts';
+import type { OpenHit } from '../analytics/dedup.ts';
 import { DroppedSampleError, type InferenceScheduler } from '../inference/scheduler.ts';
 import type { Detection } from '../inference/types.ts';
 import type { BgrImage, Frame } from '../ingest/types.ts';
 import { readImageBgr } from '../inference/image.ts';
 import type { FrameRingBuffer, RingFrame } from '../ingest/ring-buffer.ts';
-import type { OutboxFrame } from '../dispatch/outbox.ts';
+import type { OutboxFrame, PendingHit } from '../dispatch/outbox.ts';
 import { createLogger, type Logger } from '../util/log.ts';
+import { LatencyWindow } from '../util/latency.ts';
 
 /** Where hit events go; HitOutbox satisfies it. */
 export interface HitSink {
   submit(hit: HitEventT, frames: OutboxFrame[]): Promise<string>;
+  /** Durable now with these frames; `complete` adds the late ones (see HitOutbox.begin). */
+  begin(hit: HitEventT, frames: OutboxFrame[]): Promise<PendingHit>;
 }
+
+/** Where each camera's open hits survive a restart; HitOutbox satisfies it. */
+export interface HitStateStore {
+  loadOpenHits(cameraId: string): Promise<OpenHit[]>;
+  saveOpenHits(cameraId: string, hits: OpenHit[]): Promise<void>;
+}
+
+const isHitStateStore = (x: unknown): x is HitStateStore =>
+  typeof (x as HitStateStore).loadOpenHits === 'function' && typeof (x as HitStateStore).saveOpenHits === 'function';
 
 /** What the pipeline needs from ingest; CameraManager satisfies it. */
 export interface FrameFeed extends EventEmitter {
   readonly ring: FrameRingBuffer;
-  cameras(): CameraConfig[];
+  camera(id: string): CameraConfig | undefined;
 }
 
 export interface PipelineOptions {
   feed: FrameFeed;
   scheduler: InferenceScheduler;
   sink: HitSink;
+  /** Open hits per camera across restarts; default: the sink when it is one (HitOutbox). */
+  hitState?: HitStateStore;
   /** Models and verdict filter per camera (overflow classifier, OCR reader, embedder, verdicts). */
   engineOptions?: (camera: CameraConfig) => EngineOptions;
   /** Evidence frames kept around the moment a hit opens. */
   beforeMs?: number;
   afterMs?: number;
+  /**
+   * Warn-first: a camera with no sample analysed this long after a warned hit's grace end is
+   * silent; the hit is reported with the newest frame of the ring (HitDeduper.silent). Must be
+   * well under the case worker's backstop (HUIYAN_WARN_BACKSTOP_MS, 120 s). Default 30 s.
+   */
+  silenceMs?: number;
+  /** Wall clock (ms) for the silence check; default Date.now. Samples carry their own capture times. */
+  clock?: () => number;
   log?: Logger;
 }
 
@@ -46,16 +69,23 @@ export interface CameraPipelineStats {
   lastError?: string;
 }
 
+/** A camera's counters and its lag: ms from a sample's capture to the end of its analysis (recent window). */
+export type CameraPipelineHealth = CameraPipelineStats & { lagMs: { p50: number; p99: number; max: number } };
+
 export class DetectionPipeline extends EventEmitter {
-  private readonly engines = new Map<string, { engine: AnalyticsEngine; key: string }>();
+  private readonly engines = new Map<string, { engine: AnalyticsEngine; camera: CameraConfig }>();
   /** Per-camera chain: analytics must see a camera's samples in order. */
   private readonly cameraChains = new Map<string, Promise<void>>();
   /** Per-hit chain: a hit's `opened` (which waits for after-frames) is submitted before its updates. */
   private readonly hitChains = new Map<string, Promise<void>>();
   private readonly stats = new Map<string, CameraPipelineStats>();
+  private readonly lag = new Map<string, LatencyWindow>();
   private readonly timers = new Set<{ timer: NodeJS.Timeout; fire: () => void }>();
   private readonly log: Logger;
   private running = false;
+  /** Capture time of each camera's last analysed sample (warn-first silence). */
+  private readonly lastSample = new Map<string, number>();
+  private silenceTimer?: NodeJS.Timeout;
   private readonly onFrame = (f: Frame) => this.accept(f);
 
   constructor(private readonly o: PipelineOptions) {
@@ -66,12 +96,34 @@ export class DetectionPipeline extends EventEmitter {
   start(): void {
     this.running = true;
     this.o.feed.on('frame', this.onFrame);
+    const silenceMs = this.o.silenceMs ?? 30_000;
+    this.silenceTimer = setInterval(() => this.checkSilent(silenceMs), Math.max(250, Math.min(5_000, silenceMs / 4)));
+    this.silenceTimer.unref();
+  }
+
+  /** Warn-first hits of cameras gone silent after their grace end (HitDeduper.silent), in each camera's chain. */
+  private checkSilent(silenceMs: number): void {
+    for (const [cameraId, { engine }] of this.engines) {
+      const next = (this.cameraChains.get(cameraId) ?? Promise.resolve()).then(async () => {
+        const events = engine.deduper.silent((this.o.clock ?? Date.now)(), this.lastSample.get(cameraId) ?? 0, silenceMs);
+        for (const ev of events) {
+          this.log.warn('camera silent after a warning\'s grace end; filing with its last frame', { cameraId, hitId: ev.hitId });
+          this.route(ev, this.statsOf(cameraId));
+        }
+        if (events.length > 0) await this.hitState?.saveOpenHits(cameraId, engine.deduper.snapshot());
+      }).catch((e) => this.log.error('silence check failed', { cameraId, error: (e as Error).message }));
+      this.cameraChains.set(cameraId, next);
+      void next.finally(() => {
+        if (this.cameraChains.get(cameraId) === next) this.cameraChains.delete(cameraId);
+      });
+    }
   }
 
   /** Stops taking frames; hits waiting for after-frames are submitted now with what exists. */
   async stop(): Promise<void> {
     this.running = false;
     this.o.feed.off('frame', this.onFrame);
+    clearInterval(this.silenceTimer);
     for (const t of this.timers) {
       clearTimeout(t.timer);
       t.fire();
@@ -80,8 +132,17 @@ export class DetectionPipeline extends EventEmitter {
     await Promise.all([...this.cameraChains.values(), ...this.hitChains.values()]);
   }
 
-  health(): Record<string, CameraPipelineStats> {
-    return Object.fromEntries(this.stats);
+  health(): Record<string, CameraPipelineHealth> {
+    return Object.fromEntries([...this.stats].map(([id, s]) => {
+      const { p50, p99, max } = this.lagOf(id).summary();
+      return [id, { ...s, lagMs: { p50, p99, max } }];
+    }));
+  }
+
+  private lagOf(cameraId: string): LatencyWindow {
+    let w = this.lag.get(cameraId);
+    if (!w) this.lag.set(cameraId, (w = new LatencyWindow(128)));
+    return w;
   }
 
   private statsOf(cameraId: string): CameraPipelineStats {
@@ -90,19 +151,40 @@ export class DetectionPipeline extends EventEmitter {
     return s;
   }
 
-  /** The camera's engine, rebuilt when its config changed (hot reload) so zones take effect. */
-  private engineFor(camera: CameraConfig): AnalyticsEngine {
-    const key = JSON.stringify(camera);
+  /**
+   * The camera's engine. A changed config (hot reload; the directory hands out a new object
+   * only then) is applied to the running engine, which keeps its open hits and the state of
+   * unchanged zones: a reload never starts the same violation over as a new hit.
+   */
+  private async engineFor(camera: CameraConfig, s: CameraPipelineStats): Promise<AnalyticsEngine> {
     const cur = this.engines.get(camera.id);
-    if (cur && cur.key === key) return cur.engine;
+    if (cur && cur.camera === camera) return cur.engine;
+    if (cur) {
+      cur.engine.reconfigure(camera, Date.now(), this.o.engineOptions?.(camera));
+      cur.camera = camera;
+      return cur.engine;
+    }
     const engine = new AnalyticsEngine(camera, this.o.engineOptions?.(camera) ?? {});
-    this.engines.set(camera.id, { engine, key });
+    // A restart: the hits open before it continue (same id, same case) when seen again.
+    const saved = await this.hitState?.loadOpenHits(camera.id).catch((e) => {
+      this.fail(s, camera.id, e);
+      return [];
+    });
+    if (saved?.length) {
+      engine.restore(saved, Date.now());
+      this.log.info('open hits restored', { cameraId: camera.id, hits: saved.map((h) => h.hitId) });
+    }
+    this.engines.set(camera.id, { engine, camera });
     return engine;
+  }
+
+  private get hitState(): HitStateStore | undefined {
+    return this.o.hitState ?? (isHitStateStore(this.o.sink) ? this.o.sink : undefined);
   }
 
   private accept(f: Frame): void {
     if (!this.running) return;
-    const camera = this.o.feed.cameras().find((c) => c.id === f.cameraId);
+    const camera = this.o.feed.camera(f.cameraId);
     if (!camera || camera.zones.length === 0) return;
     const s = this.statsOf(f.cameraId);
     const detected = this.detect(camera, f);
@@ -122,14 +204,25 @@ export class DetectionPipeline extends EventEmitter {
       }
       try {
         s.samples++;
-        const events = await this.engineFor(camera).process({
+        const engine = await this.engineFor(camera, s);
+        const events = await engine.process({
           frameTime: f.capturedAt,
           detections,
           image,
           sourceWidth: f.sourceWidth,
           sourceHeight: f.sourceHeight,
         });
-        for (const ev of events) this.route(ev, s);
+        this.lagOf(f.cameraId).add(Date.now() - f.capturedAt);
+        this.lastSample.set(f.cameraId, f.capturedAt);
+        this.o.feed.ring.keep(camera.id, engine.keepMoments());
+        const spooled = events.map((ev) => this.route(ev, s));
+        // After each change of the camera's hits (never per sample: lastSeen alone does not matter),
+        // and only once each new hit's entry is on disk: saved open hits that ran ahead of their
+        // entry would, after a kill, make the restarted detector continue a hit no case knows.
+        if (events.length > 0) {
+          await Promise.all(spooled);
+          await this.hitState?.saveOpenHits(camera.id, engine.deduper.snapshot());
+        }
       } catch (e) {
         this.fail(s, f.cameraId, e);
       }
@@ -147,11 +240,15 @@ export class DetectionPipeline extends EventEmitter {
    */
   private async detect(camera: CameraConfig, f: Frame): Promise<{ detections: Detection[]; image: BgrImage }> {
     const scale = f.bgr.width / f.sourceWidth;
-    const objects = this.o.scheduler.submit(camera.id, f.bgr, scale, camera.models.detector);
+    const objects = this.o.scheduler.submit(camera.id, f.bgr, scale, camera.models.detector, f.capturedAt);
     if (!needsText(camera)) return { detections: await objects, image: f.bgr };
-    const full = await readImageBgr(f.jpeg);
-    const text = this.o.scheduler.submit(camera.id, full, 1, camera.models.textDetector);
-    return { detections: [...(await objects), ...(await text)], image: full };
+    // Every model's promise is joined before anything else is awaited: a sample of one model
+    // dropped or failed while another is still pending must reject this sample (counted by
+    // the caller), never escape as an unhandled rejection.
+    const decoded = readImageBgr(f.jpeg);
+    const text = decoded.then((full) => this.o.scheduler.submit(camera.id, full, 1, camera.models.textDetector, f.capturedAt));
+    const [obj, txt, full] = await Promise.all([objects, text, decoded]);
+    return { detections: [...obj, ...txt], image: full };
   }
 
   private fail(s: CameraPipelineStats, cameraId: string, e: unknown): void {
@@ -160,13 +257,33 @@ export class DetectionPipeline extends EventEmitter {
     this.log.error('sample failed', { cameraId, error: s.lastError });
   }
 
-  private route(ev: HitEventT, s: CameraPipelineStats): void {
+  /**
+   * Spools the event through the sink, in order per hit. Resolves once an `opened` event's entry
+   * and its frames of now are on disk (its after-frame follows in the background); other events
+   * resolve at once, as they queue behind their hit's earlier ones. Never rejects.
+   */
+  private route(ev: HitEventT, s: CameraPipelineStats): Promise<void> {
     if (ev.event === 'opened') s.hits++;
     this.emit('hit', ev);
+    let begun: () => void = () => undefined;
+    const spooled = ev.event === 'opened' ? new Promise<void>((r) => (begun = r)) : Promise.resolve();
     const prev = this.hitChains.get(ev.hitId) ?? Promise.resolve();
     const next = prev
-      .then(() => (ev.event === 'opened' ? this.afterFrames(ev) : []))
-      .then((frames) => this.o.sink.submit(ev, frames))
+      .then(async () => {
+        if (ev.event !== 'opened') {
+          // Warn-first: the scene now (still there after the grace period, or the place after it ended).
+          await this.o.sink.submit(ev, ev.evidenceDue ? this.pickFrames(ev, 'check') : []);
+          return;
+        }
+        // The frames that exist now are spooled at once, so a crash while waiting for the
+        // after-frame loses nothing (the outbox recovers the entry on start).
+        const first = this.pickFrames(ev, 'now');
+        const pending = await this.o.sink.begin(ev, first).finally(begun);
+        await this.afterDelay();
+        const later = this.pickFrames(ev, 'after').filter((f) => !first.some((x) => x.capturedAt === f.capturedAt));
+        if (first.length + later.length === 0) this.log.warn('no ring-buffer frames for hit; evidence will hold detections only', { hitId: ev.hitId });
+        await pending.complete(later);
+      })
       .then(
         () => undefined,
         // The outbox writes to local disk first; failing here means the disk itself failed.
@@ -174,18 +291,20 @@ export class DetectionPipeline extends EventEmitter {
       );
     this.hitChains.set(ev.hitId, next);
     void next.finally(() => {
+      begun();
       if (this.hitChains.get(ev.hitId) === next) this.hitChains.delete(ev.hitId);
     });
+    return spooled;
   }
 
-  /** Waits until the after-frame exists (or stop), then picks before / at / after frames. */
-  private afterFrames(ev: HitEventT): Promise<OutboxFrame[]> {
+  /** Waits until the after-frame exists (or stop). */
+  private afterDelay(): Promise<void> {
     const afterMs = this.o.afterMs ?? 4000;
     return new Promise((resolve) => {
       const t = {
         fire: () => {
           this.timers.delete(t);
-          resolve(this.pickFrames(ev));
+          resolve();
         },
         timer: setTimeout(() => t.fire(), afterMs),
       };
@@ -193,21 +312,30 @@ export class DetectionPipeline extends EventEmitter {
     });
   }
 
-  private pickFrames(ev: HitEventT): OutboxFrame[] {
+  /**
+   * `now`: the before (and, for spillage, the truck's best) and at frames; `after`: the after
+   * frame; `check`: the frame at the event alone.
+   */
+  private pickFrames(ev: HitEventT, which: 'now' | 'after' | 'check'): OutboxFrame[] {
     const beforeMs = this.o.beforeMs ?? 4000;
     const afterMs = this.o.afterMs ?? 4000;
     const ring = this.o.feed.ring;
     const window = ring.framesAround(ev.cameraId, ev.at, Math.max(beforeMs, ev.at - ev.startedAt), afterMs);
     const nearest = (t: number): RingFrame | undefined =>
       window.reduce<RingFrame | undefined>((best, f) => (!best || Math.abs(f.capturedAt - t) < Math.abs(best.capturedAt - t) ? f : best), undefined);
-    const chosen: Array<[OutboxFrame['role'], RingFrame | undefined]> = [
-      // For dwell rules the "before" frame shows the violation starting.
-      ['before', nearest(Math.min(ev.startedAt, ev.at - beforeMs))],
-      ['at', nearest(ev.at)],
-      ['after', nearest(ev.at + afterMs)],
-    ];
-    const truckAt = ev.attributes.truckBestFrameAt;
-    if (typeof truckAt === 'number') chosen.unshift(['before', nearest(truckAt)]);
+    const chosen: Array<[OutboxFrame['role'], RingFrame | undefined]> =
+      which === 'check'
+        ? [['at', nearest(ev.at)]]
+        : which === 'after'
+        ? [['after', nearest(ev.at + afterMs)]]
+        : [
+            // For dwell rules the "before" frame shows the violation starting (for parking and
+            // crowding the ring keeps that frame past its window: FrameRingBuffer.keep).
+            ['before', nearest(Math.min(ev.startedAt, ev.at - beforeMs))],
+            ['at', nearest(ev.at)],
+          ];
+    // Spillage: the truck's best frame shows its plate.
+    if (which === 'now' && ev.rule === 'spillage') chosen.unshift(['before', nearest(ev.attributes.truckBestFrameAt)]);
     const seen = new Set<number>();
     const frames: OutboxFrame[] = [];
     for (const [role, f] of chosen) {
@@ -215,9 +343,13 @@ export class DetectionPipeline extends EventEmitter {
       seen.add(f.capturedAt);
       frames.push({ role, capturedAt: f.capturedAt, jpeg: f.jpeg });
     }
-    if (frames.length === 0) this.log.warn('no ring-buffer frames for hit; evidence will hold detections only', { hitId: ev.hitId });
     return frames;
   }
 }
 
 const needsText = (camera: CameraConfig): boolean => camera.zones.some((z) => z.type === 'protected-surface');
+
+/** The scheduler models a camera's samples go through (object detector; text detector for ads zones). */
+export function modelsOf(camera: CameraConfig): string[] {
+  return needsText(camera) ? [camera.models.detector, camera.models.textDetector] : [camera.models.detector];
+}

@@ -1,6 +1,6 @@
 // Camera wall: RTSP cameras play live (node-rtsp-stream → MPEG-1 over WebSocket → JSMpeg);
 // other sources, and roles without live view, show a snapshot refreshed every few seconds.
-import { api, boot, el } from './app.js';
+import { api, boot, can, el } from './app.js';
 import { fmtTime, t } from './i18n.js';
 
 const me = await boot();
@@ -15,7 +15,7 @@ for (const c of items) {
     el('div', { class: 'meta' }, `${c.district} · ${c.street} · ${c.rules.map((r) => t(`cat_${r}`)).join('、')}`));
   wall.append(tile);
   let live = null;
-  if (me.role !== 'auditor') live = await api(`/api/cameras/${c.id}/live`).catch(() => null);
+  if (can(me, 'cameras:live')) live = await api(`/api/cameras/${c.id}/live`).catch(() => null);
   if (live?.mode === 'jsmpeg' && window.JSMpeg) {
     const canvas = el('canvas', { dataset: { mode: 'live' } });
     // One stream is shared by all viewers, so the viewer's mark is drawn over it in the page.
@@ -26,7 +26,8 @@ for (const c of items) {
     tile.append(el('div', { class: 'livebox' }, canvas, mark), el('div', { class: 'meta' }, t('live')));
     // The player class ships as JSMpeg.Player in the cycjimmy build.
     const Player = window.JSMpeg.Player;
-    new Player(`ws://${location.hostname}:${live.wsPort}`, { canvas, autoplay: true, audio: false, disableGl: true });
+    // A single-use ticket for this camera; the socket is on the API's own host and port.
+    new Player(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${live.url}`, { canvas, autoplay: true, audio: false, disableGl: true });
   } else {
     const img = el('img', { alt: c.name, dataset: { mode: 'snapshot' } });
     const stamp = el('div', { class: 'meta' });

@@ -8,14 +8,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadDetector } from '../../src/inference/detectors.ts';
 import type { Detector } from '../../src/inference/types.ts';
-import { compositeStall } from '../../src/analytics/eval/cases.ts';
-import { runCase } from '../../src/analytics/eval/runner.ts';
+import { compositeStall } from '../../tools/eval/cases.ts';
+import { runCase } from '../../tools/eval/runner.ts';
 import { BackboneEmbedder } from '../../src/analytics/embedding.ts';
 import { JsonFileVerdictStore } from '../../src/analytics/feedback/store.ts';
 import { cosine, StoreVerdictFilter } from '../../src/analytics/feedback/filter.ts';
 import { normaliseBox } from '../../src/analytics/geometry.ts';
 import type { Box } from '../../src/inference/types.ts';
-import type { HitEventT } from '../../src/analytics/hit.ts';
+import type { HitEventT } from '../../src/contracts/hit.ts';
 
 let objects: Detector;
 let embedder: BackboneEmbedder;
@@ -37,7 +37,7 @@ const shortStall = () => compositeStall({ from: 5, to: 45, dwellSeconds: 15, loo
 const replayStall = () => compositeStall({ from: 12, to: 52, dwellSeconds: 15, loops: 0 });
 const verdictOf = (e: HitEventT, verdict: 'confirmed' | 'rejected', embedding = e.embedding) => ({
   hitId: e.hitId, cameraId: e.cameraId, zoneId: e.zoneId, rule: e.rule, verdict,
-  box: normaliseBox(e.attributes.box as Box, 768, 576), embedding, at: e.at,
+  box: normaliseBox(e.place.box, 768, 576), embedding, at: e.at,
 });
 
 test('a rejected false alert does not recur on replay; an unrelated rejection does not hide it', { timeout: 400_000 }, async () => {
@@ -75,5 +75,5 @@ test('confirmations of similar hits at the place strengthen the score', { timeou
   const o2 = again.events.find((e) => e.event === 'opened')!;
   assert.ok(o2, 'a confirmed look-alike still alerts');
   assert.ok(o2.score > o.score, `score ${o2.score} should exceed ${o.score}`);
-  assert.equal(o2.attributes.verdictBoost, 0.05);
+  assert.equal(o2.verdictBoost, 0.05);
 });

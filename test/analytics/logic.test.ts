@@ -54,7 +54,7 @@ test('schedules in Asia/Shanghai, including windows past midnight', () => {
 
 test('dedup: one hit per place, cleared after silence, cooldown at the same place only', () => {
   const d = new HitDeduper('cam', () => 60_000, { clearAfterMs: 10_000, updateIntervalMs: 30_000 });
-  const f = (box: Box): Finding => ({ rule: 'vending', zoneId: 'z', box, since: 0, score: 0.8, detections: [], thresholds: {}, attributes: {} });
+  const f = (box: Box): Finding => ({ rule: 'vending', zoneId: 'z', box, since: 0, score: 0.8, detections: [], models: [], thresholds: {}, attributes: { trackIds: [], persons: 1, objects: ['umbrella'] } });
   const a = f([0, 0, 100, 100]);
   const ev = d.openHit(a, 0);
   assert.equal(ev.event, 'opened');

@@ -70,3 +70,30 @@ it('announces each case the case worker creates from the case queue, once', asyn
     await h.close();
   }
 });
+
+it('a warn-first hit is announced when its grace period ends unheeded, not while warned', async () => {
+  const h = await startHarness(18083);
+  const wf = { graceSeconds: 60, channels: [{ kind: 'loudspeaker' as const, url: 'http://127.0.0.1:9/tts', repeat: 2, timeoutMs: 1000 }] };
+  const q = await startQueuePath(h, undefined, wf);
+  try {
+    const got: AlertT[] = [];
+    h.bus.subscribe((a) => got.push(a));
+    const sealed = await sealHit(h, CAM_A);
+    const done = q.feed.health().completed;
+    await q.enqueue(sealed);
+    const deadline = Date.now() + 30_000;
+    while (q.feed.health().completed < done + 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const c = (await h.store.getCaseByHit(sealed.hit.hitId))!;
+    assert.equal(c.state, 'warned');
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(got.filter((a) => a.caseId === c.id).length, 0, 'no alert while warned');
+    // Still there after the grace period: the detector's update with its frame files the case.
+    const seen = sealed.hit.at + 61_000;
+    await q.enqueue({ hit: { ...sealed.hit, event: 'updated', seq: 1, at: seen, lastSeenAt: seen, evidenceDue: true }, evidence: sealed.evidence });
+    while (!got.some((a) => a.caseId === c.id) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(got.filter((a) => a.caseId === c.id).map((a) => a.state), ['pending_review']);
+  } finally {
+    await q.close();
+    await h.close();
+  }
+});

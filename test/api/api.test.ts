@@ -8,6 +8,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { UserStore } from '../../src/api/auth/users.ts';
 import { CAM_A, CAM_B, PASSWORD, startHarness, type Harness } from './support/harness.ts';
+import { SAMPLE_ATTRIBUTES } from '../cases/hits.ts';
 
 const PORT = 18080;
 let h: Harness;
@@ -18,7 +19,7 @@ let admin: string;
 const get = (p: string, cookie?: string, headers: Record<string, string> = {}) =>
   fetch(`${h.url}${p}`, { headers: { ...(cookie ? { cookie } : {}), ...headers } });
 const post = (p: string, body: unknown, cookie?: string) =>
-  fetch(`${h.url}${p}`, { method: 'POST', headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) }, body: JSON.stringify(body) });
+  fetch(`${h.url}${p}`, { method: 'POST', headers: { 'content-type': 'application/json', ...(cookie ? h.auth(cookie) : {}) }, body: JSON.stringify(body) });
 function findFile(dir: string, pred: (p: string) => boolean): string {
   for (const n of readdirSync(dir)) {
     const p = path.join(dir, n);
@@ -111,6 +112,8 @@ describe('review', () => {
     assert.equal(again.status, 409);
     const detail = await (await get(`/api/cases/${b.caseId}`, officer)).json();
     assert.equal(detail.state, 'rejected');
+    // The review page reads what detection found (phone numbers, plates) from the case itself.
+    assert.deepEqual(detail.attributes, SAMPLE_ATTRIBUTES[CAM_A.category]);
     const last = detail.history.at(-1);
     assert.equal(last.to, 'rejected');
     assert.equal(last.reason, 'duplicate');
@@ -202,7 +205,7 @@ describe('zones', () => {
       { id: 'sidewalk', name: '人行道禁止设摊区', type: 'no-vending', polygon: [[0.1, 0.5], [0.9, 0.5], [0.9, 0.95], [0.1, 0.95]], dwellSeconds: 90 },
       { id: 'bins', type: 'bin-point', polygon: [[0.0, 0.0], [0.2, 0.0], [0.2, 0.2]] },
     ];
-    const put = await fetch(`${h.url}/api/cameras/cam-a/zones`, { method: 'PUT', headers: { 'content-type': 'application/json', cookie: admin }, body: JSON.stringify({ zones }) });
+    const put = await fetch(`${h.url}/api/cameras/cam-a/zones`, { method: 'PUT', headers: { 'content-type': 'application/json', ...h.auth(admin) }, body: JSON.stringify({ zones }) });
     assert.equal(put.status, 200, await put.clone().text());
     const text = readFileSync(path.join(h.configDir, 'cameras.yaml'), 'utf8');
     assert.match(text, /# Test cameras: one per district\./);
@@ -216,10 +219,10 @@ describe('zones', () => {
     assert.deepEqual(got.zones.map((z: { id: string }) => z.id), ['sidewalk', 'bins']);
     assert.equal(got.zones[0].dwellSeconds, 90);
 
-    const badPoly = await fetch(`${h.url}/api/cameras/cam-a/zones`, { method: 'PUT', headers: { 'content-type': 'application/json', cookie: admin }, body: JSON.stringify({ zones: [{ id: 'x', type: 'road', polygon: [[0, 0], [2, 0], [0, 1]] }] }) });
+    const badPoly = await fetch(`${h.url}/api/cameras/cam-a/zones`, { method: 'PUT', headers: { 'content-type': 'application/json', ...h.auth(admin) }, body: JSON.stringify({ zones: [{ id: 'x', type: 'road', polygon: [[0, 0], [2, 0], [0, 1]] }] }) });
     assert.equal(badPoly.status, 400);
     assert.deepEqual((await badPoly.json()).issues[0].path, ['zones', '0', 'polygon', '1', '0']);
-    const officerPut = await fetch(`${h.url}/api/cameras/cam-a/zones`, { method: 'PUT', headers: { 'content-type': 'application/json', cookie: officer }, body: JSON.stringify({ zones }) });
+    const officerPut = await fetch(`${h.url}/api/cameras/cam-a/zones`, { method: 'PUT', headers: { 'content-type': 'application/json', ...h.auth(officer) }, body: JSON.stringify({ zones }) });
     assert.equal(officerPut.status, 403);
   });
 

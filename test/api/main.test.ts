@@ -4,13 +4,14 @@ import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Queue } from 'bullmq';
 import { PROJECT_ROOT } from '../../src/inference/manifest.ts';
 import { createSchema, freshSchemaName, PG_URL } from '../cases/stores.ts';
 import { STREAMS_YAML } from './support/harness.ts';
+import { rotateKey } from '../../src/evidence/keys.ts';
 
 const PORT = 18090;
 const url = `http://127.0.0.1:${PORT}`;
@@ -20,18 +21,23 @@ let child: ChildProcess;
 let exited: Promise<number | null>;
 let dropSchema: () => Promise<void>;
 let stderr = '';
+let privateKey = '';
 
 before(async () => {
   const schema = freshSchemaName('apimain');
   dropSchema = await createSchema(schema);
   writeFileSync(path.join(dir, 'cams.yaml'), STREAMS_YAML);
+  // The API only verifies: it must come up without ever reading the private signing key, here
+  // an unparseable file beside a valid public key (loading it would throw a KeyError).
+  await rotateKey(path.join(dir, 'keys'));
+  privateKey = readdirSync(path.join(dir, 'keys')).find((f) => f.endsWith('.key.pem'))!;
+  writeFileSync(path.join(dir, 'keys', privateKey), 'not a key: the API must not read this file\n');
   child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'src/api/main.ts')], {
     env: {
       ...process.env,
       // The test reads the process's info lines (listening, demo logins).
       HUIYAN_LOG_LEVEL: 'info',
       HUIYAN_API_PORT: String(PORT),
-      HUIYAN_LIVE_PORTS: '18091-18092',
       HUIYAN_DATABASE_URL: PG_URL,
       HUIYAN_PG_SCHEMA: schema,
       HUIYAN_STREAMS_CONFIG: dir,
@@ -40,6 +46,8 @@ before(async () => {
       HUIYAN_EVIDENCE_SPOOL: path.join(dir, 'spool'),
       HUIYAN_COOKIE_SECRET: randomBytes(32).toString('hex'),
       HUIYAN_DEMO_PASSWORD: 'demo-pass-2026',
+      // Cookie options from the environment are honoured (checked on the Set-Cookie below).
+      HUIYAN_SECURE_COOKIE: '1',
       HUIYAN_QUEUE_PREFIX: prefix,
     },
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -74,10 +82,23 @@ it('starts from the environment, seeds one officer per district and exits cleanl
   const me = await login.json();
   assert.equal(me.role, 'officer');
   assert.equal(me.scope.districts.length, 1);
-  const cookie = login.headers.getSetCookie()[0].split(';')[0];
+  const setCookies = login.headers.getSetCookie();
+  assert.deepEqual(setCookies.map((c) => c.split('=')[0]), ['hy_sid', '_csrf']);
+  for (const c of setCookies) assert.match(c, /; Secure/i, c);
+  for (const c of setCookies) assert.match(c, /; HttpOnly/i, c);
+  for (const c of setCookies) assert.match(c, /; SameSite=Strict/i, c);
+  const cookie = setCookies[0].split(';')[0];
+  // The session acknowledges the data-security notice before it may read anything.
+  const ack = await fetch(`${url}/api/notice/ack`, { method: 'POST', headers: { cookie: setCookies.map((c) => c.split(';')[0]).join('; '), 'x-csrf-token': me.csrfToken, 'content-type': 'application/json' }, body: '{}' });
+  assert.equal(ack.status, 200);
+  // The evidence workers' intake state comes from the deployment's Redis (nobody refused here).
+  assert.deepEqual(await (await fetch(`${url}/api/ops/alerts`, { headers: { cookie } })).json(), { evidence: { accepting: true, refused: [] } });
   const cams = await (await fetch(`${url}/api/cameras`, { headers: { cookie } })).json();
   assert.equal(cams.items.length, 1);
   assert.equal(cams.items[0].district, me.scope.districts[0]);
+  // Public keys only: the private key file untouched, no new one made.
+  assert.deepEqual(readdirSync(path.join(dir, 'keys')).filter((f) => f.endsWith('.key.pem')), [privateKey]);
+  assert.match(readFileSync(path.join(dir, 'keys', privateKey), 'utf8'), /^not a key/);
   const index = await fetch(`${url}/`);
   assert.match(await index.text(), /慧眼/);
   child.kill('SIGTERM');

@@ -17,7 +17,7 @@ let caseAds: string;
 
 async function call(user: string | null, method: string, p: string, body?: unknown) {
   const headers: Record<string, string> = {};
-  if (user) headers.cookie = cookies[user];
+  if (user) Object.assign(headers, h.auth(cookies[user]));
   if (body !== undefined) headers['content-type'] = 'application/json';
   const r = await fetch(`${h.url}${p}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await r.text();

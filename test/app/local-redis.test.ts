@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
@@ -15,10 +15,11 @@ test('uses the machine Redis when it answers', async () => {
   assert.equal(h.url, 'redis://127.0.0.1:6379');
 });
 
-test('starts a private redis-server when the configured one is unreachable, and stops it', async () => {
+test('starts a private redis-server when the configured one is unreachable, and stops it', async (t) => {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'huiyan-redis-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
   // Port 1 on loopback never runs Redis.
-  const h = await ensureRedis({ url: 'redis://127.0.0.1:1', dataDir: dir, log });
+  const h = await ensureRedis({ url: 'redis://127.0.0.1:1', dataDir: dir, log, privateFallback: true });
   try {
     assert.equal(h.owned, true);
     const c = new Redis(h.url);

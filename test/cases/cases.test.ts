@@ -19,7 +19,7 @@ for (const backend of backends) {
     test('migrations are recorded and a second run applies nothing', async () => {
       assert.deepEqual(await runMigrations(store.db, [CASES_MIGRATIONS]), []);
       const rows = await store.db.query<{ id: string }>('SELECT id FROM schema_migrations ORDER BY id');
-      assert.deepEqual(rows.map((r) => r.id), ['cases/001_cases.sql']);
+      assert.deepEqual(rows.map((r) => r.id), ['cases/001_cases.sql', 'cases/002_verdicts.sql', 'cases/010_parties.sql', 'cases/011_legal_review.sql', 'cases/012_documents.sql', 'cases/013_warn_first.sql', 'cases/014_city.sql', 'cases/016_warning_decisions.sql']);
     });
 
     test('creating a case is idempotent on the hit id, also under concurrent calls', async () => {
@@ -38,7 +38,7 @@ for (const backend of backends) {
     });
 
     test('a hit may pick another listed standard code; ads map to 02-01', async () => {
-      const { case: c } = await store.createFromHit({ hit: makeHit(2, { attributes: { standardCode: '05-04' } }), location: loc });
+      const { case: c } = await store.createFromHit({ hit: makeHit(2, { standardCode: '05-04' }), location: loc });
       assert.equal(c.standardCode, '05-04');
       assert.equal(c.state, 'new');
       const { case: a } = await store.createFromHit({ hit: makeHit(3, { rule: 'ads' }), location: loc });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, writeFile, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { loadStreamsConfig, parseStreamsYaml, formatIssue } from '../../src/config/load.ts';
@@ -63,8 +63,9 @@ test('YAML syntax errors name the file and line', () => {
   assert.ok(issues[0]!.line && issues[0]!.line >= 2);
 });
 
-test('duplicate camera ids across files keep the first and report the second', async () => {
+test('duplicate camera ids across files keep the first and report the second', async (t) => {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'huiyan-cfg-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
   await writeFile(path.join(dir, 'a.yaml'), good);
   await writeFile(path.join(dir, 'b.yaml'), good);
   await writeFile(path.join(dir, 'c.yaml'), 'cameras: 7\n');

@@ -63,6 +63,7 @@ export async function createHarness(redisUrl: string, extraEnv: NodeJS.ProcessEn
     HUIYAN_EVIDENCE_DIR: path.join(dir, 'evidence-store'),
     HUIYAN_EVIDENCE_SPOOL: path.join(dir, 'evidence-spool'),
     HUIYAN_EVIDENCE_KEYS: path.join(dir, 'keys'),
+    HUIYAN_DOCUMENT_KEYS: path.join(dir, 'document-keys'),
     HUIYAN_JOB_ATTEMPTS: '12',
     HUIYAN_JOB_BACKOFF_MS: '200',
     HUIYAN_LOCK_DURATION_MS: '2000',

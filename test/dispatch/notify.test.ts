@@ -120,5 +120,5 @@ test('webhooks are signed, retried with back-off, dead-lettered when refused; ov
   assert.equal(dispatched.data.case.dispatchedTo, 'squad-3');
   assert.equal(received.filter((r) => r.headers['x-huiyan-event'] === 'case.review_overdue').length, 1, 'one alert per overdue case');
   const trail = await store.auditEntries({ targetId: c.id });
-  assert.deepEqual(trail.map((e) => e.action), ['case.created', 'case.transition', 'case.review_overdue', 'case.transition', 'case.transition']);
+  assert.deepEqual(trail.map((e) => e.action), ['case.created', 'case.transition', 'case.party_linked', 'case.review_overdue', 'case.transition', 'case.transition']);
 });

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Camera, type CameraConfig } from '../../src/config/schema.ts';
-import type { HitEventT } from '../../src/analytics/hit.ts';
+import type { HitEventT } from '../../src/contracts/hit.ts';
 import { PROJECT_ROOT } from '../../src/inference/manifest.ts';
 import type { EvidenceFrame } from '../../src/evidence/types.ts';
 
@@ -62,13 +62,16 @@ export function testHit(cameraId: string, n: number, at = 1_790_000_000_000 + n 
     rule: 'vending',
     startedAt: at - 300_000,
     at,
+    lastSeenAt: at,
     score: 0.82,
+    place: { box: [300.5, 200.25, 470, 400], frameSize: [768, 576] },
     detections: [
       { box: [300.5, 200.25, 360, 380], score: 0.82, classId: 0, className: 'person', label: 'person', modelId: 'yolox-nano' },
       { box: [420, 260, 470, 400], score: 0.61, classId: 0, className: 'person', label: 'person', modelId: 'yolox-nano' },
     ],
+    models: ['tracker'],
     thresholds: { dwellSeconds: 300, minScore: 0.35 },
-    attributes: { note: '测试' },
+    attributes: { trackIds: [1, 2], persons: 2, objects: [] },
   };
 }
 

@@ -27,7 +27,7 @@ test('retention deletes expired bundles except protected ones, and the chain sti
   let asked = 0;
 
   // Nothing is old enough yet.
-  const sweeper = new RetentionSweeper({ store, keys, retentionDays: 30, isProtected: () => false, intervalMs: 86_400_000 });
+  const sweeper = new RetentionSweeper({ store, keys, retentionDays: 30, isProtected: () => false });
   const none = await sweeper.runOnce();
   assert.deepEqual(none.deleted, []);
   assert.equal(none.scanned, 5);

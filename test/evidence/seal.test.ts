@@ -12,7 +12,8 @@ import { canonicalize } from '../../src/evidence/canonical-json.ts';
 import { sha256Hex } from '../../src/evidence/hash.ts';
 import { BundleManifest } from '../../src/evidence/manifest.ts';
 import { verifyCamera } from '../../src/evidence/verify.ts';
-import { anchorLeaf, checkAnchor } from '../../src/evidence/anchor.ts';
+import { AnchorWriter, anchorLeaf, checkAnchor } from '../../src/evidence/anchor.ts';
+import { createLogger } from '../../src/util/log.ts';
 import { merkleRoot } from '../../src/evidence/merkle.ts';
 import { extractFrames, framesFor, MODELS, testCamera, testHit } from './helpers.ts';
 
@@ -139,14 +140,15 @@ test('the disk guard refuses new evidence with an alert and deletes nothing', as
   assert.equal((await svc.health()).diskLow, true);
 });
 
-test('the anchor scheduler signs a Merkle root over all chain heads and exports it', async () => {
+test('the anchor writer signs a Merkle root over all chain heads and exports it', async () => {
   const exportDir = path.join(dir, 'e', 'anchors-out');
-  const { svc, store, keys } = await service('e', { anchors: { intervalMs: 3_600_000, exportDir } });
+  const { svc, store, keys } = await service('e');
+  const anchors = new AnchorWriter(store, keys, createLogger({ stage: 'test' }), { exportDir });
   for (const id of ['cam-anc-1', 'cam-anc-2']) {
     const cam = testCamera(id);
     await svc.seal({ hit: testHit(id, 1), camera: cam, frames: framesFor(jpegs, 1), models: MODELS });
   }
-  const doc = await svc.anchors!.runOnce();
+  const doc = await anchors.runOnce();
   assert.deepEqual(doc.anchor.heads.map((h) => [h.cameraId, h.height]), [['cam-anc-1', 0], ['cam-anc-2', 0]]);
   assert.equal(checkAnchor(doc, keys), null);
   const files = readdirSync(exportDir);
@@ -155,9 +157,9 @@ test('the anchor scheduler signs a Merkle root over all chain heads and exports 
   assert.equal(exported.anchor.merkleRoot, doc.anchor.merkleRoot);
   assert.equal(merkleRoot(exported.anchor.heads.map(anchorLeaf)), doc.anchor.merkleRoot);
   // A second anchor links to the first.
-  const second = await svc.anchors!.runOnce();
+  const second = await anchors.runOnce();
   assert.equal(second.anchor.prevAnchorHash, sha256Hex((await store.get((await store.list('anchors/'))[0]))!));
-  assert.equal((await svc.health()).anchors?.merkleRoot, second.anchor.merkleRoot);
+  assert.equal(anchors.health().merkleRoot, second.anchor.merkleRoot);
 });
 
 test('a seal cut short between spool commit and chain head (kill -9) is repaired before the next seal', async () => {

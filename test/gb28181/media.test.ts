@@ -137,6 +137,24 @@ test('corrupted PS (2 % of packets with overwritten bytes) never stops the sourc
   }
 });
 
+test('frames that stop while RTP still arrives (a hung encoder): stalled, not left live', async () => {
+  const src = env.svc.createSource(camera('udp'));
+  src.start();
+  try {
+    assert.equal((await take(src, 2)).length, 2);
+    sim.blankMedia(true);
+    const blankAt = Date.now();
+    const packets = src.playStats().rtp?.packets ?? 0;
+    await until('stalled', () => src.health().state === 'stalled', 20_000);
+    assert.ok((src.playStats().rtp?.packets ?? 0) > packets + 10, 'RTP kept arriving');
+    assert.ok(Date.now() - blankAt < 8000, `stalled after ${Date.now() - blankAt} ms (timeout ${src.health().stallAfterMs} ms)`);
+    assert.match(src.health().lastError ?? '', /^no frame for \d+ s$/);
+  } finally {
+    sim.blankMedia(false);
+    await src.stop();
+  }
+});
+
 test('INVITE, ACK and BYE over TCP SIP signalling', async () => {
   const tcpSim = await startSim({ localPort: 15078, serverPort: PORT, sipTransport: 'tcp', deviceId: SECOND_DEVICE });
   try {
@@ -163,7 +181,8 @@ test('RTP with an SSRC other than the negotiated one is dropped, and the play is
   src.start();
   try {
     await until('foreign SSRC packets counted', () => (src.playStats().rtp?.wrongSsrc ?? 0) > 20, 30_000);
-    await until('re-INVITE after the receive timeout', () => sim.counters.invites >= invitesBefore + 2, 30_000);
+    await until('re-INVITE after streamTimeoutSeconds without a usable packet', () => sim.counters.invites >= invitesBefore + 2, 30_000);
+    assert.match(src.health().lastError ?? '', /no RTP within \d+ s of the ACK/);
     assert.equal(src.health().framesTotal, 0);
   } finally {
     sim.wrongSsrc = false;

@@ -46,6 +46,22 @@ test('a lagging camera keeps at most queueDepth samples waiting and drops the ol
   assert.deepEqual(s.health(), { running: true, cameras: 1, queued: 0, active: 0, dropped: 2, failed: 0 });
 });
 
+test('a sample whose pre-processing finished late is the one dropped when it is the oldest', async (t) => {
+  const s = new InferenceScheduler({ queueDepth: 1, inFlight: 1, load });
+  t.after(() => s.stop());
+  s.start();
+  const frames = await vtestFrames([10, 20, 30]);
+  // #0 runs at once; the frame captured at t=300 waits; the frame captured at t=200 arrives
+  // after it (its decode was slower) and is dropped instead of the newer one.
+  const results = await Promise.allSettled([
+    s.submit('cam-late', frames[0]!, 1, 'yolox-nano', 100),
+    s.submit('cam-late', frames[2]!, 1, 'yolox-nano', 300),
+    s.submit('cam-late', frames[1]!, 1, 'yolox-nano', 200),
+  ]);
+  assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'fulfilled', 'rejected']);
+  assert.ok((results[2] as PromiseRejectedResult).reason instanceof DroppedSampleError);
+});
+
 test('stop() rejects waiting samples and refuses new ones', async () => {
   const s = new InferenceScheduler({ queueDepth: 4, load });
   s.start();
@@ -99,4 +115,18 @@ test('a model that cannot load fails its samples with the loader error, counted 
   const [frame] = await vtestFrames([1], { width: 64, height: 48 });
   await assert.rejects(s.submit('cam-9', frame!, 1, 'no-such-model'), /model "no-such-model" is not in the manifest/);
   assert.equal(s.health().failed, 1);
+});
+
+test('preload opens each model once, before any sample; a failing one is left to fail its samples', async (t) => {
+  const opened: string[] = [];
+  const s = new InferenceScheduler({ load: (id) => (opened.push(id), load(id)) });
+  t.after(() => s.stop());
+  s.start();
+  await s.preload(['yolox-nano', 'yolox-nano', 'no-such-model']);
+  assert.deepEqual(opened, ['yolox-nano', 'no-such-model']);
+  const [frame] = await vtestFrames([40]);
+  // The first sample runs on the model already open: no drop while it loads, no second load.
+  const dets = await s.submit('cam-pre', frame!, 1, 'yolox-nano');
+  assert.ok(dets.some((d) => d.label === 'person'));
+  assert.deepEqual(opened, ['yolox-nano', 'no-such-model']);
 });

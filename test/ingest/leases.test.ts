@@ -8,6 +8,9 @@ import { Redis } from 'ioredis';
 import { leaseOwners } from '../../src/ingest/leases.ts';
 import { waitFor, childFfmpegPids } from '../support/wait.ts';
 import { VTEST } from '../support/rtsp-server.ts';
+import { applianceTestEnv } from '../support/appliance-env.ts';
+import { freshSchemaName, PG_URL } from '../cases/stores.ts';
+import pg from 'pg';
 
 const REDIS = 'redis://127.0.0.1:6379';
 const prefix = `huiyan-test-ingest-${process.pid}-${Date.now()}`;
@@ -15,30 +18,47 @@ const TTL = 3000;
 const redis = new Redis(REDIS);
 const workers: ChildProcess[] = [];
 let dir = '';
+// Detector workers read officers' verdicts from the case database; the schema is theirs to create.
+const schema = freshSchemaName('leases');
 
 after(async () => {
   for (const w of workers) if (w.exitCode === null && w.signalCode === null) w.kill('SIGKILL');
   const keys = await redis.keys(`${prefix}:*`);
   if (keys.length) await redis.del(...keys);
   redis.disconnect();
-  if (dir) await rm(dir, { recursive: true, force: true });
+  if (dir) for (const d of [dir, `${dir}-wA`, `${dir}-wB`]) await rm(d, { recursive: true, force: true });
+  const c = new pg.Client({ connectionString: PG_URL });
+  await c.connect();
+  await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  await c.end();
 });
 
 interface Worker {
   proc: ChildProcess;
   owned: string[];
+  log: string;
 }
 
 function startWorker(id: string): Worker {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'workers/ingest-worker.ts', dir, id, REDIS, '--prefix', prefix, '--ttl', String(TTL), '--health-every', '1000'], {
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'workers/detector-worker.ts'], {
     stdio: ['ignore', 'ignore', 'pipe'],
-    // Ownership is read from the worker's info-level health lines.
-    env: { ...process.env, HUIYAN_LOG_LEVEL: 'info' },
+    env: {
+      ...applianceTestEnv(`${dir}-${id}`, schema, 'leases'),
+      HUIYAN_STREAMS_CONFIG: dir,
+      HUIYAN_QUEUE_PREFIX: prefix,
+      HUIYAN_WORKER_ID: id,
+      HUIYAN_LEASE_TTL_MS: String(TTL),
+      HUIYAN_HEALTH_EVERY_MS: '1000',
+      HUIYAN_THREADS: '1',
+      // Ownership is read from the worker's info-level health lines.
+      HUIYAN_LOG_LEVEL: 'info',
+    },
   });
   workers.push(proc);
-  const w: Worker = { proc, owned: [] };
+  const w: Worker = { proc, owned: [], log: '' };
   let partial = '';
   proc.stderr!.on('data', (c: Buffer) => {
+    w.log = (w.log + c.toString()).slice(-3000);
     const lines = (partial + c.toString()).split('\n');
     partial = lines.pop() ?? '';
     for (const line of lines) {
@@ -65,7 +85,9 @@ test('two workers share 10 cameras, never both own one; kill -9 one and the surv
   const a = startWorker('wA');
   const b = startWorker('wB');
   const both = () => [...a.owned, ...b.owned];
-  await waitFor('both workers own 5', () => a.owned.length === 5 && b.owned.length === 5, 60_000, 100);
+  await waitFor('both workers own 5', () => a.owned.length === 5 && b.owned.length === 5, 120_000, 100).catch((e) => {
+    throw new Error(`${(e as Error).message}\nA: ${a.log}\nB: ${b.log}`);
+  });
   // For a few seconds: no camera reported by both workers; Redis agrees with the workers.
   const until = Date.now() + 4000;
   while (Date.now() < until) {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { reasonFromStderr, StderrTail } from '../../src/ingest/ffmpeg-stderr.ts';
 import { JpegSplitter } from '../../src/ingest/jpeg-split.ts';
-import { backoffDelay } from '../../src/ingest/ffmpeg-source.ts';
+import { backoffDelay } from '../../src/ingest/supervisor.ts';
 import { VTEST } from '../support/rtsp-server.ts';
 
 test('stderr lines become short reasons (newest wins)', () => {

@@ -33,3 +33,18 @@ test('caps memory per camera and in total, evicting the oldest frame overall', (
   rb.drop('a');
   assert.equal(rb.stats().bytes, 800);
 });
+
+test('keeps the frame of a wanted moment past the window until the moment is no longer wanted', () => {
+  const rb = new FrameRingBuffer({ windowMs: 10_000 });
+  const t0 = 1_000_000;
+  for (let i = 0; i < 60; i++) {
+    rb.push(frame('a', i, t0 + i * 1000, 100));
+    // A vehicle stopped at t0 + 5.2 s: wanted from then on (AnalyticsEngine.keepMoments).
+    rb.keep('a', i >= 5 ? [t0 + 5200] : []);
+  }
+  const around = rb.framesAround('a', t0 + 59_000, 55_000, 0);
+  assert.deepEqual(around.map((f) => f.seq), [5, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59]);
+  // Moments with no frame within 2 s keep nothing; no longer wanted: gone.
+  rb.keep('a', [t0 - 100_000]);
+  assert.deepEqual(rb.framesAround('a', t0 + 59_000, 55_000, 0)[0]!.seq, 49);
+});

@@ -79,9 +79,12 @@ test('frozen server (SIGSTOP) → stalled, recovered after SIGCONT', async () =>
   servers.push(srv);
   const src = makeSource(rtspCamera('rtsp-freeze', srv.url, 2), 3000);
   src.start();
-  await waitFor('live', () => src.health().state === 'live', 20000);
+  // Frozen once the watchdog knows the camera's rate: before two frames it waits the upper bound.
+  await waitFor('live, rate known', () => src.health().state === 'live' && src.health().frameIntervalMs !== undefined, 20000);
   srv.stop();
-  await waitFor('stalled', () => src.health().state === 'stalled', 15000, 50);
+  await waitFor('stalled', () => src.health().state === 'stalled', 15000, 50).catch((e: Error) => {
+    throw new Error(`${e.message}; history ${JSON.stringify(src.health().history)}`);
+  });
   assert.match(src.health().lastError ?? '', /no frame for/);
   // While frozen, attempts fail (socket timeout / connect watchdog) and nothing leaks.
   await new Promise((r) => setTimeout(r, 4000));

@@ -26,3 +26,34 @@ export function childFfmpegPids(parent = process.pid): number[] {
   }
   return out;
 }
+
+/**
+ * Waits for `progress()` to reach `target` for as long as it keeps moving: fails only when it
+ * has not grown for `stallMs` (or after `capMs` in all), and the error says how far it got,
+ * how fast, and when it last moved — so a loaded machine slows a test down instead of failing it.
+ */
+export async function waitForProgress(
+  what: string,
+  progress: () => number,
+  target: number,
+  { stallMs = 60_000, capMs = 600_000, pollMs = 250 }: { stallMs?: number; capMs?: number; pollMs?: number } = {},
+): Promise<{ ms: number }> {
+  const start = Date.now();
+  let best = progress();
+  let lastMove = start;
+  for (;;) {
+    const now = Date.now();
+    const p = progress();
+    if (p > best) {
+      best = p;
+      lastMove = now;
+    }
+    if (p >= target) return { ms: now - start };
+    if (now - lastMove > stallMs || now - start > capMs) {
+      const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+      throw new Error(`${what}: got to ${best} of ${target} in ${s(now - start)} (${(best / Math.max(1, (now - start) / 1000)).toFixed(2)}/s); ` +
+        (now - start > capMs ? `cap of ${s(capMs)} reached` : `no progress for ${s(now - lastMove)} (stall limit ${s(stallMs)})`));
+    }
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+}

@@ -24,8 +24,7 @@ let manager: CameraManager;
 
 before(async () => {
   rtsp = await startRtspServer(RTSP_PORT, 'wall');
-  live = new LiveViewManager({ first: 18095, last: 18096 });
-  live.start();
+  live = new LiveViewManager();
   let runtime: ManagerRuntime | undefined;
   h = await startHarness(PORT, {
     live,

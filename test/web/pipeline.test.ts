@@ -10,8 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { stringify } from 'yaml';
-import { compositeStall, vtestSidewalk } from '../../src/analytics/eval/cases.ts';
-import { renderCase } from '../../src/app/demo-footage.ts';
+import { compositeStall, vtestSidewalk } from '../../tools/eval/cases.ts';
+import { renderCase } from '../../tools/eval/footage.ts';
 import { startAppliance, type Appliance } from '../../src/app/appliance.ts';
 import { PASSWORD } from '../api/support/harness.ts';
 import { createSchema, freshSchemaName } from '../cases/stores.ts';
@@ -48,7 +48,7 @@ before(async () => {
   app = await startAppliance(
     applianceTestEnv(dir, schema, 'web'),
     undefined,
-    { host: '127.0.0.1', port: PORT, livePorts: { first: 18097, last: 18099 }, cookieSecret: randomBytes(32).toString('hex'), demoPassword: PASSWORD },
+    { host: '127.0.0.1', port: PORT, cookieSecret: randomBytes(32).toString('hex'), demoPassword: PASSWORD },
   );
   browser = await launch();
 }, { timeout: 180_000 });

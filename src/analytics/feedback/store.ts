@@ -12,6 +12,8 @@ export const Verdict = z.object({
   zoneId: z.string().min(1),
   rule: RuleType,
   verdict: z.enum(['confirmed', 'rejected']),
+  /** Why it was rejected (src/cases/lifecycle.ts RejectReason); stores hand analytics only rejections meaning "not a violation". */
+  reason: z.string().optional(),
   /** The hit's box, normalised to the frame (0..1), i.e. the place. */
   box: z.tuple([z.number(), z.number(), z.number(), z.number()]),
   embedding: z.array(z.number()).optional(),

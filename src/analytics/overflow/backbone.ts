@@ -1,5 +1,5 @@
-// A frozen pretrained feature extractor: YOLOX-nano (COCO) with its backbone and neck
-// outputs exposed by an in-memory graph edit, each global-average-pooled and L2-normalised
+// A frozen pretrained feature extractor: a manifest model (YOLOX-nano by default, or the
+// MobileNetV2 ImageNet classifier) with inner tensors exposed by an in-memory graph edit, each global-average-pooled and L2-normalised
 // per tensor. Used by the overflow classifier and as the appearance embedding of hits.
 import { readFile } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
@@ -7,14 +7,14 @@ import sharp from 'sharp';
 import type { BgrImage } from '../../ingest/types.ts';
 import type { Box } from '../../inference/types.ts';
 import { loadManifest, resolveModel } from '../../inference/manifest.ts';
-import { addGraphOutputs } from './onnx-edit.ts';
+import { addFloatOutputs, decodeModel, encodeModel } from '../../inference/onnx-proto.ts';
 
 /**
  * Pooled tensors of yolox_nano_416_coco.onnx (SiLU outputs), `name` = global average,
  * `name:max` = global max: backbone stages dark2..dark5 (721, 781, 841, 886), PAFPN outputs
  * (956, 990, 1024) and the classification-branch features at strides 8/16/32 (1036, 1078,
- * 1120). Names are specific to the shipped export, whose sha256 the manifest pins. This set
- * scored best of those tried on the overflow hold-out (docs/analytics.md).
+ * 1120). Names are specific to the shipped export, whose sha256 the manifest pins. The default
+ * set (hit embeddings); it scored best of the YOLOX sets tried for the overflow head (docs/analytics.md).
  */
 export const YOLOX_NANO_FEATURE_TENSORS = [
   '721', '781', '841', '886', '956', '990', '1024', '1036', '1078', '1120',
@@ -37,6 +37,8 @@ export class Backbone {
     private readonly tensors: readonly string[],
     private readonly mean: number[],
     private readonly std: number[],
+    /** Source channel (of a BGR pixel) for each model input channel. */
+    private readonly channelOf: readonly number[],
     modelId: string,
     dims: number,
   ) {
@@ -48,7 +50,8 @@ export class Backbone {
     const modelId = opts.modelId ?? 'yolox-nano';
     const tensors = opts.tensors ?? YOLOX_NANO_FEATURE_TENSORS;
     const resolved = await resolveModel(await loadManifest(), modelId);
-    const edited = addGraphOutputs(new Uint8Array(await readFile(resolved.path)), tensorNames(tensors));
+    const source = decodeModel(new Uint8Array(await readFile(resolved.path)));
+    const edited = encodeModel(addFloatOutputs(source, tensorNames(tensors)));
     const threads = opts.threads ?? 2;
     const session = await ort.InferenceSession.create(edited, {
       intraOpNumThreads: threads,
@@ -56,27 +59,19 @@ export class Backbone {
       graphOptimizationLevel: 'all',
     });
     const { entry } = resolved;
-    const b = new Backbone(session, entry.input.name, entry.input.width, tensors, entry.preprocess.mean, entry.preprocess.std, modelId, 0);
+    const channelOf = entry.preprocess.channelOrder === 'rgb' ? [2, 1, 0] : [0, 1, 2];
+    const b = new Backbone(session, entry.input.name, entry.input.width, tensors, entry.preprocess.mean, entry.preprocess.std, channelOf, modelId, 0);
     // Probe once for the feature width (sum of channel counts).
     const probe = await b.featuresOfBgr(Buffer.alloc(b.size * b.size * 3, 114), b.size, b.size);
     (b as { dims: number }).dims = probe.length;
     return b;
   }
 
-  /** Features of an encoded image file (jpg/png), resized to the input square. */
-  async featuresOfFile(file: string | Buffer): Promise<Float32Array> {
-    // sharp gives RGB; swap to the BGR the detector was trained on.
-    const { data } = await sharp(file).removeAlpha().resize(this.size, this.size, { fit: 'fill' }).raw().toBuffer({ resolveWithObject: true });
-    for (let i = 0; i < data.length; i += 3) {
-      const r = data[i]!;
-      data[i] = data[i + 2]!;
-      data[i + 2] = r;
-    }
-    return this.featuresOfBgr(data, this.size, this.size);
-  }
-
-  /** Features of a region of a BGR frame (the whole frame when `box` is absent). */
-  async featuresOfCrop(image: BgrImage, box?: Box): Promise<Float32Array> {
+  /**
+   * Features of a region of a BGR frame (the whole frame when `box` is absent), stretched to
+   * the model's square input; `flip` mirrors the region left-right first (test-time augmentation).
+   */
+  async featuresOfCrop(image: BgrImage, box?: Box, flip = false): Promise<Float32Array> {
     const [x1, y1, x2, y2] = box ?? [0, 0, image.width, image.height];
     const left = Math.max(0, Math.floor(x1));
     const top = Math.max(0, Math.floor(y1));
@@ -86,6 +81,7 @@ export class Backbone {
     const data = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
       .extract({ left, top, width, height })
       .resize(this.size, this.size, { fit: 'fill' })
+      .flop(flip)
       .raw()
       .toBuffer();
     return this.featuresOfBgr(data, this.size, this.size);
@@ -95,7 +91,7 @@ export class Backbone {
     const plane = w * h;
     const input = new Float32Array(3 * plane);
     for (let i = 0; i < plane; i++) {
-      for (let c = 0; c < 3; c++) input[c * plane + i] = (bgr[i * 3 + c]! - this.mean[c]!) / this.std[c]!;
+      for (let c = 0; c < 3; c++) input[c * plane + i] = (bgr[i * 3 + this.channelOf[c]!]! - this.mean[c]!) / this.std[c]!;
     }
     const out = await this.session.run({ [this.inputName]: new ort.Tensor('float32', input, [1, 3, h, w]) }, tensorNames(this.tensors));
     const parts: Float32Array[] = this.tensors.map((spec) => {

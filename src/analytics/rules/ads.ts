@@ -6,13 +6,15 @@ import type { BgrImage } from '../../ingest/types.ts';
 import type { Box, Detection } from '../../inference/types.ts';
 import type { Finding } from '../dedup.ts';
 import { centre, iou, overlapSmaller, pointInPolygon, union } from '../geometry.ts';
-import { extractPhoneNumbers } from '../phone.ts';
+import { readPhoneNumbers, type OcrLine } from '../reading/phone-numbers.ts';
 import type { Rule, RuleContext } from './types.ts';
 
 type SurfaceZone = Extract<ZoneT, { type: 'protected-surface' }>;
 
 /** Reads the text inside a box (image pixels); TextRecognizer from src/inference fits. */
 export interface TextReader {
+  /** Registry id of the recogniser, recorded as a contributor of the hits it read. */
+  readonly modelId?: string;
   recognize(image: BgrImage, box: Box, points?: ReadonlyArray<readonly [number, number]>): Promise<{ text: string; score: number }>;
 }
 
@@ -21,7 +23,7 @@ interface Site {
   since: number;
   lastSeen: number;
   lines: Detection[];
-  texts?: string[];
+  texts?: OcrLine[];
 }
 
 export class AdsRule implements Rule {
@@ -58,6 +60,8 @@ export class AdsRule implements Rule {
       if (!ctx.enforced || now - site.since < this.zone.persistSeconds * 1000) continue;
       if (!site.texts && this.reader && ctx.image) site.texts = await this.read(ctx.image, ctx.imageScale, group);
       const texts = site.texts ?? [];
+      // Each line is parsed on its own (joining them let digits run on across lines).
+      const phones = readPhoneNumbers(texts, { areaCode: ctx.camera.location.areaCode });
       findings.push({
         rule: 'ads',
         zoneId: this.zone.id,
@@ -65,22 +69,23 @@ export class AdsRule implements Rule {
         since: site.since,
         score: group.reduce((s, d) => s + d.score, 0) / group.length,
         detections: group,
+        models: site.texts && this.reader?.modelId ? [this.reader.modelId] : [],
         thresholds: { persistSeconds: this.zone.persistSeconds, minTextScore: this.zone.minTextScore, baselineBoxes: baseline.length },
-        attributes: { texts, phoneNumbers: extractPhoneNumbers(texts.join('\n')), lines: group.length },
+        attributes: { texts: texts.map((t) => t.text), phoneNumbers: phones.map((p) => p.number), phones, lines: group.length },
       });
     }
     this.sites = this.sites.filter((s) => now - s.lastSeen <= this.gapMs);
     return findings;
   }
 
-  private async read(image: BgrImage, scale: number, group: Detection[]): Promise<string[]> {
-    const out: string[] = [];
+  private async read(image: BgrImage, scale: number, group: Detection[]): Promise<OcrLine[]> {
+    const out: OcrLine[] = [];
     // Top to bottom, as a poster is read.
     for (const d of [...group].sort((a, b) => a.box[1] - b.box[1])) {
       const box = d.box.map((v) => v * scale) as Box;
       const pts = d.points?.map(([x, y]) => [x * scale, y * scale] as [number, number]);
       const r = await this.reader!.recognize(image, box, pts);
-      if (r.text.trim()) out.push(r.text.trim());
+      if (r.text.trim()) out.push({ text: r.text.trim(), score: r.score, box: [...d.box] as Box });
     }
     return out;
   }

@@ -47,6 +47,8 @@ export class OverflowRule implements Rule {
         since: this.since,
         score: p,
         detections: [{ box, score: p, classId: 0, className: 'overflowing', label: 'garbage', modelId: this.scorer.id }],
+        // The head's backbone is added by the registry.
+        models: [],
         thresholds: { dwellSeconds: this.zone.dwellSeconds, overflowThreshold: this.zone.overflowThreshold },
         attributes: { probability: Math.round(this.last * 1000) / 1000 },
       },

@@ -30,4 +30,6 @@ export interface Rule {
   readonly type: RuleTypeT;
   readonly zone: ZoneT;
   evaluate(ctx: RuleContext): Promise<Finding[]>;
+  /** Sample times (ms) whose frames a later hit's evidence will show, older than the frame ring keeps (parking: when a vehicle stopped). */
+  keepMoments?(): number[];
 }

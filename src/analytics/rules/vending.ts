@@ -4,6 +4,7 @@
 // they are not stationary, and a person alone is not a stall.
 import type { ZoneT } from '../../config/schema.ts';
 import type { Box } from '../../inference/types.ts';
+import { TRACKER } from '../../inference/registry.ts';
 import { bottomCentre, expand, iou, overlapSmaller, pointInPolygon, union } from '../geometry.ts';
 import { Tracker, type Track } from '../tracker.ts';
 import type { Rule, RuleContext } from './types.ts';
@@ -64,6 +65,7 @@ export class VendingRule implements Rule {
         since: site.since,
         score: c.reduce((s, t) => s + t.detection.score, 0) / c.length,
         detections: c.map((t) => t.detection),
+        models: [TRACKER.id],
         thresholds: { dwellSeconds: this.zone.dwellSeconds, minScore: this.zone.minScore, jitterTolerance: this.zone.jitterTolerance },
         attributes: { trackIds: c.map((t) => t.id).sort((a, b) => a - b), persons: c.filter((t) => t.label === 'person').length, objects: c.filter((t) => t.label !== 'person').map((t) => t.detection.className).sort() },
       });

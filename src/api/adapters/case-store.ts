@@ -42,8 +42,7 @@ export function caseView(c: CaseRecord): CaseView {
 function filterOf(q: Omit<CaseQuery, 'limit' | 'cursor'>): CaseFilter {
   return {
     districts: q.districts,
-    // The store filters one street; several allowed streets are applied after the query.
-    street: q.streets?.length === 1 ? q.streets[0] : undefined,
+    streets: q.streets,
     rule: q.categories as RuleTypeT[] | undefined,
     state: q.states,
     from: q.from === undefined ? undefined : new Date(q.from),
@@ -56,14 +55,22 @@ export class StoreCases implements CasesPort {
 
   async list(q: CaseQuery) {
     const page = await this.store.listCases(filterOf(q), { limit: q.limit, cursor: q.cursor });
-    const streets = q.streets && q.streets.length > 1 ? q.streets : undefined;
-    const items = page.items.filter((c) => !streets || streets.includes(c.street)).map(caseView);
-    return { items, total: page.total, nextCursor: page.nextCursor };
+    return { items: page.items.map(caseView), total: page.total, nextCursor: page.nextCursor };
   }
 
   async get(id: string) {
     const c = await this.store.getCase(id);
-    return c ? caseView(c) : null;
+    if (!c) return null;
+    // Readings grow while the violation goes on (a plate voted over more frames): the newest wins.
+    const events = await this.store.hitEvents(c.hitId);
+    const attributes = events.map((e) => e.payload.attributes).filter((a): a is Record<string, unknown> => !!a && typeof a === 'object').at(-1);
+    const w = await this.store.warning(c.id);
+    const warning = w ? {
+      graceSeconds: w.graceSeconds, graceUntil: w.graceUntil.getTime(), outcome: w.outcome, decidedAt: w.decidedAt?.getTime() ?? null,
+      after: w.after ? { at: w.after.at.getTime(), bundleId: w.after.evidence?.bundleId ?? null } : null,
+      decidedBy: w.decidedBy, note: w.note, noAfterFrame: w.noAfterFrame,
+    } : undefined;
+    return { ...caseView(c), ...(attributes ? { attributes } : {}), ...(warning ? { warning } : {}) };
   }
 
   async history(id: string): Promise<CaseEventView[]> {
@@ -87,9 +94,9 @@ export class StoreCases implements CasesPort {
     return entries.map((e) => ({ seq: e.seq, at: e.at.getTime(), actor: e.actor, action: e.action, details: e.details, hash: e.hash }));
   }
 
-  async transition(id: string, to: CaseState, actor: string, reason?: RejectReason) {
+  async transition(id: string, to: CaseState, actor: string, reason?: RejectReason, note?: string) {
     try {
-      return caseView(await this.store.transition(id, { to, actor, reason }));
+      return caseView(await this.store.transition(id, { to, actor, reason, note }));
     } catch (err) {
       if (err instanceof IllegalTransitionError || err instanceof VersionConflictError) throw new TransitionError(err.message);
       if (err instanceof CaseNotFoundError) throw new NotFound(err.message);
@@ -97,18 +104,29 @@ export class StoreCases implements CasesPort {
     }
   }
 
+  async decideWarning(id: string, outcome: 'self_corrected' | 'filed', actor: string, note: string) {
+    try {
+      return caseView(await this.store.writer.decideWarning(id, { outcome, actor, note }));
+    } catch (err) {
+      if (err instanceof IllegalTransitionError) throw new TransitionError(err.message);
+      if (err instanceof CaseNotFoundError) throw new NotFound(err.message);
+      throw err;
+    }
+  }
+
   async stats(q: Omit<CaseQuery, 'limit' | 'cursor' | 'states'>): Promise<Stats> {
     const f = filterOf(q);
-    const [s, p] = await Promise.all([this.store.stats(f), this.store.precision(f, 'rule')]);
+    const [s, p, w] = await Promise.all([this.store.stats(f), this.store.precision(f, 'rule'), this.store.warnStats(f)]);
     return {
       byType: s.byType.map((r) => ({ key: r.rule, count: r.count })),
       byDistrict: s.byDistrict.map((r) => ({ key: r.district, count: r.count })),
       byHour: s.byHourOfDay.map((r) => ({ key: String(r.hour), count: r.count })),
       precision: p.groups,
+      warnFirst: w.map(({ rule, ...counts }) => ({ key: rule, ...counts })),
     };
   }
 
-  async audit(e: { actor: string; action: string; caseId: string; file?: string }) {
-    await this.store.recordEvidenceAccess({ actor: e.actor, caseId: e.caseId, purpose: e.action, variant: e.file });
+  async audit(e: { actor: string; action: string; caseId: string; file?: string; bundleId?: string }) {
+    await this.store.recordEvidenceAccess({ actor: e.actor, caseId: e.caseId, purpose: e.action, variant: e.file, bundleId: e.bundleId });
   }
 }

@@ -1,9 +1,10 @@
 // EvidencePort over the evidence stage's store: files come from the signed manifest, reads
 // from the store, verification from its verifyBundle (hashes, signature, placement).
 import { createHash } from 'node:crypto';
-import type { KeyRing } from '../../evidence/keys.ts';
+import { KeyRing } from '../../evidence/keys.ts';
 import { MANIFEST, SIGNATURE } from '../../evidence/layout.ts';
-import { BundleManifest, type BundleManifestT } from '../../evidence/manifest.ts';
+import { BundleManifest, SignatureFile, type BundleManifestT } from '../../evidence/manifest.ts';
+import { EvidenceAltered } from '../errors.ts';
 import type { EvidenceStore } from '../../evidence/store/types.ts';
 import { findBundle, verifyBundle } from '../../evidence/verify.ts';
 import type { EvidenceFile, EvidencePort, VerifyView } from '../ports.ts';
@@ -23,14 +24,37 @@ function kindOf(m: BundleManifestT, name: string): string {
   return 'other';
 }
 
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+function safeJson(b: Buffer): unknown {
+  try {
+    return JSON.parse(b.toString('utf8'));
+  } catch {
+    return null;
+  }
+}
+
 export class StoreEvidence implements EvidencePort {
   /** bundleId → store prefix; bundles never move once sealed. */
   private readonly prefixes = new Map<string, string>();
 
   constructor(
     private readonly store: EvidenceStore,
-    private readonly keys: KeyRing,
+    private keys: KeyRing,
+    /** Re-reads the public keys when a signature names a key not yet known (rotated since). */
+    private readonly reloadKeys?: () => Promise<KeyRing>,
   ) {}
+
+  /** The API holds public keys only: `KeyRing.loadPublic(dir)`, reloaded on an unknown key id. */
+  static async fromKeyDir(store: EvidenceStore, keysDir: string): Promise<StoreEvidence> {
+    return new StoreEvidence(store, await KeyRing.loadPublic(keysDir), () => KeyRing.loadPublic(keysDir));
+  }
+
+  private async verifySig(bytes: Buffer, sig: { alg?: string; keyId: string; sig: string }): Promise<'ok' | 'bad' | 'unknown-key'> {
+    const v = this.keys.verify(bytes, sig);
+    if (v !== 'unknown-key' || !this.reloadKeys) return v;
+    this.keys = await this.reloadKeys();
+    return this.keys.verify(bytes, sig);
+  }
 
   private async prefixOf(bundleId: string): Promise<string | null> {
     const known = this.prefixes.get(bundleId);
@@ -40,11 +64,18 @@ export class StoreEvidence implements EvidencePort {
     return p;
   }
 
+  /** The manifest, only while its signature still holds (else EvidenceAltered). */
   private async manifest(prefix: string): Promise<{ m: BundleManifestT; bytes: Buffer } | null> {
     const bytes = await this.store.get(prefix + MANIFEST);
     if (!bytes) return null;
-    const parsed = BundleManifest.safeParse(JSON.parse(bytes.toString('utf8')));
-    return parsed.success ? { m: parsed.data, bytes } : null;
+    const sigBytes = await this.store.get(prefix + SIGNATURE);
+    const sig = sigBytes ? SignatureFile.safeParse(safeJson(sigBytes)) : null;
+    if (!sig?.success || sig.data.manifestSha256 !== sha256(bytes) || (await this.verifySig(bytes, sig.data)) !== 'ok') {
+      throw new EvidenceAltered(`the manifest of ${prefix} no longer matches its signature`);
+    }
+    const parsed = BundleManifest.safeParse(safeJson(bytes));
+    if (!parsed.success) throw new EvidenceAltered(`the manifest of ${prefix} does not parse`);
+    return { m: parsed.data, bytes };
   }
 
   async files(bundleId: string): Promise<EvidenceFile[] | null> {
@@ -67,14 +98,25 @@ export class StoreEvidence implements EvidencePort {
     const man = prefix ? await this.manifest(prefix) : null;
     if (!prefix || !man) return null;
     if (name === MANIFEST) return man.bytes;
-    if (!(name in man.m.files)) return null;
-    return this.store.get(prefix + name);
+    const sealed = man.m.files[name];
+    if (!sealed) return null;
+    const data = await this.store.get(prefix + name);
+    if (!data) return null;
+    // Never serve bytes under a hash they no longer have.
+    const got = sha256(data);
+    if (got !== sealed.sha256) throw new EvidenceAltered(`${name}: sha256 ${got.slice(0, 16)}… ≠ sealed ${sealed.sha256.slice(0, 16)}…`);
+    return data;
   }
 
   async verify(bundleId: string): Promise<VerifyView> {
     const prefix = await this.prefixOf(bundleId);
     if (!prefix) return { ok: false, problems: [`bundle ${bundleId} not found in the store`] };
-    const r = await verifyBundle(this.store, this.keys, prefix);
+    let r = await verifyBundle(this.store, this.keys, prefix);
+    // A key made after this process loaded its keyring (a new site, a rotation): reload once.
+    if (r.problems.some((p) => p.kind === 'unknown-key') && this.reloadKeys) {
+      this.keys = await this.reloadKeys();
+      r = await verifyBundle(this.store, this.keys, prefix);
+    }
     return { ok: r.problems.length === 0, problems: r.problems.map((p) => `${p.kind}: ${p.detail}`) };
   }
 }

@@ -1,6 +1,7 @@
 // Feeds the alert bus from the case queue: when a case worker (any process) completes a job
-// that created a case, BullMQ's queue events say so, and the case is read back from the store
-// and announced. Durable by construction: the alert is built from the database row.
+// that created a case (or filed a warn-first hit, src/cases/warn.ts), BullMQ's queue events say
+// so, and the case is read back from the store and announced. Durable by construction: the
+// alert is built from the database row.
 import { QueueEvents } from 'bullmq';
 import { QUEUES, redisOptions } from '../../dispatch/queues.ts';
 import { createLogger } from '../../util/log.ts';
@@ -44,11 +45,12 @@ export class CaseQueueAlertFeed {
         return;
       }
     }
-    const r = out as { caseId?: unknown; created?: unknown } | null;
-    // Only new cases are alerts; a redelivered job (created=false) was announced already.
-    if (!r || typeof r.caseId !== 'string' || r.created !== true) return;
+    const r = out as { caseId?: unknown; created?: unknown; filed?: unknown } | null;
+    // Only new cases are alerts; a redelivered job (created=false) was announced already. A
+    // warn-first hit is one when its grace period ends unheeded (filed), not while warned.
+    if (!r || typeof r.caseId !== 'string' || (r.created !== true && r.filed !== true)) return;
     const c = await this.cases.get(r.caseId).catch(() => null);
-    if (!c) return;
+    if (!c || c.state === 'warned' || c.state === 'self_corrected') return;
     this.announced++;
     this.bus.publish({
       caseId: c.id, hitId: c.hitId, cameraId: c.cameraId, cameraName: this.o.cameraName?.(c.cameraId),
@@ -61,7 +63,12 @@ export class CaseQueueAlertFeed {
   }
 
   async stop(): Promise<void> {
-    await this.events?.close();
+    // With Redis gone, close() waits for a reconnect that may never come: bounded.
+    const events = this.events;
     this.events = undefined;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([events?.close(), new Promise((r) => (timer = setTimeout(r, 3_000)))]);
+    clearTimeout(timer);
+    void events?.disconnect().catch(() => undefined);
   }
 }

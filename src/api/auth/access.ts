@@ -1,7 +1,8 @@
-// Who may do what (role → actions) and see which objects (region × category scope).
+// Who may do what (role → actions) and see which objects (region × category × time scope).
 // Rule of the API: an object outside the caller's scope answers 404 (its existence is not
 // leaked); an action the caller's role may not perform answers 403.
 import type { RuleTypeT } from '../../config/schema.ts';
+import type { TimeScopeT } from './time-scope.ts';
 
 export const ROLES = ['admin', 'commander', 'officer', 'auditor'] as const;
 export type Role = (typeof ROLES)[number];
@@ -9,6 +10,7 @@ export type Role = (typeof ROLES)[number];
 export type Action =
   | 'cases:read'
   | 'cases:review'
+  | 'cases:overturn'
   | 'evidence:view'
   | 'evidence:download'
   | 'evidence:verify'
@@ -19,12 +21,19 @@ export type Action =
   | 'gb28181:read'
   | 'alerts:subscribe'
   | 'audit:read'
-  | 'users:manage';
+  | 'users:manage'
+  | 'parties:read'
+  | 'parties:write'
+  | 'legal:review'
+  | 'discretion:write'
+  | 'pii:read';
 
 /** The access matrix; docs/api.md prints the same table. */
 export const MATRIX: Record<Action, readonly Role[]> = {
   'cases:read': ['admin', 'commander', 'officer', 'auditor'],
   'cases:review': ['admin', 'commander', 'officer'],
+  /** Reject a case someone already confirmed. */
+  'cases:overturn': ['admin', 'commander'],
   'evidence:view': ['admin', 'commander', 'officer', 'auditor'],
   'evidence:download': ['admin', 'auditor'],
   'evidence:verify': ['admin', 'commander', 'auditor'],
@@ -36,6 +45,15 @@ export const MATRIX: Record<Action, readonly Role[]> = {
   'alerts:subscribe': ['admin', 'commander', 'officer'],
   'audit:read': ['admin', 'auditor'],
   'users:manage': ['admin'],
+  'parties:read': ['admin', 'commander', 'officer', 'auditor'],
+  'parties:write': ['admin', 'commander'],
+  // 法制审核: the auditor role is the bureau's legal reviewer.
+  'legal:review': ['admin', 'auditor'],
+  'discretion:write': ['admin', 'auditor'],
+  // Phone numbers and plates in the clear (src/api/pii.ts): the legal reviewer writes them into
+  // notices, the commander edits the party registry. Officers judge from the images and pick
+  // parties by name; they get masked values.
+  'pii:read': ['admin', 'commander', 'auditor'],
 };
 
 /** Empty list = unrestricted on that axis. */
@@ -43,6 +61,8 @@ export interface Scope {
   districts: string[];
   streets: string[];
   categories: RuleTypeT[];
+  /** Duty window and case-date range (time-scope.ts); absent = any time, any case date. */
+  time?: TimeScopeT;
 }
 
 export interface Principal {

@@ -1,20 +1,17 @@
-declare module 'node-rtsp-stream' {
+// node-rtsp-stream's transcoder: spawns `ffmpeg -i <url> -f mpegts -codec:v mpeg1video <options> -`
+// and emits its stdout as `mpeg1data`, its stderr as `ffmpegStderr`.
+declare module 'node-rtsp-stream/mpeg1muxer.js' {
   import { EventEmitter } from 'node:events';
   interface Options {
-    name: string;
-    streamUrl: string;
-    wsPort: number;
-    width?: number;
-    height?: number;
-    ffmpegPath?: string;
+    url: string;
+    ffmpegPath: string;
     ffmpegOptions?: Record<string, string | number>;
   }
-  class VideoStream extends EventEmitter {
+  class Mpeg1Muxer extends EventEmitter {
     constructor(options: Options);
-    stop(): this;
-    wsServer: { clients: Set<unknown>; close(): void };
     stream: import('node:child_process').ChildProcess;
+    /** Emits 'ffmpegStderr' (Buffer) for every stderr chunk of the transcoder. */
+    mpeg1Muxer: EventEmitter;
   }
-  // The package's main export is the VideoStream constructor itself.
-  export = VideoStream;
+  export = Mpeg1Muxer;
 }

@@ -2,6 +2,7 @@
 // so comments, key order and the other cameras stay as the engineer wrote them.
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { isMap, isSeq, parseDocument } from 'yaml';
+import type { z } from 'zod';
 import { Camera, Zone, type ZoneT } from '../../config/schema.ts';
 
 export class ZoneWriteError extends Error {}
@@ -18,10 +19,12 @@ export async function writeZones(file: string, cameraId: string, zones: ZoneT[])
   // Only the fields a person edits in the zone editor are written; defaults stay implicit.
   const plain = zones.map((z) => stripDefaults(z));
   const node = doc.createNode(plain);
-  // Polygons read best on one line each: [[x, y], ...].
+  // Polygons and lines read best on one line each: [[x, y], ...].
   node.items.forEach((zn) => {
-    const poly = isMap(zn) ? zn.get('polygon', true) : undefined;
-    if (isSeq(poly)) poly.flow = true;
+    for (const key of POINT_LISTS) {
+      const pts = isMap(zn) ? zn.get(key, true) : undefined;
+      if (isSeq(pts)) pts.flow = true;
+    }
   });
   cam.set('zones', node);
 
@@ -34,13 +37,21 @@ export async function writeZones(file: string, cameraId: string, zones: ZoneT[])
   await rename(tmp, file);
 }
 
-/** Drops fields equal to the schema default for the zone's type, so the YAML stays short. */
-function stripDefaults(z: ZoneT): Record<string, unknown> {
-  const defaults = Zone.parse({ id: z.id, type: z.type, polygon: [[0, 0], [0, 0], [0, 0]] }) as Record<string, unknown>;
+/** Keys holding normalised points (a zone's polygon, a shop's frontage line). */
+const POINT_LISTS = ['polygon', 'frontage'];
+
+/**
+ * Drops fields equal to the schema default for the zone's type, so the YAML stays short. A
+ * field's default is what its schema makes of an absent value (types with required fields
+ * of their own, like a shop's frontage line, cannot be parsed from an id and a polygon alone).
+ */
+function stripDefaults(zone: ZoneT): Record<string, unknown> {
+  const shape: Record<string, z.ZodType> = Zone.options.find((o) => o.shape.type.value === zone.type)!.shape;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(z)) {
-    if (k !== 'id' && k !== 'type' && k !== 'polygon' && JSON.stringify(v) === JSON.stringify(defaults[k])) continue;
-    out[k] = k === 'polygon' ? z.polygon.map(([x, y]) => [round(x), round(y)]) : v;
+  for (const [k, v] of Object.entries(zone)) {
+    const d = k === 'id' || k === 'type' ? undefined : shape[k]?.safeParse(undefined);
+    if (d?.success && d.data !== undefined && JSON.stringify(v) === JSON.stringify(d.data)) continue;
+    out[k] = POINT_LISTS.includes(k) ? (v as Array<[number, number]>).map(([x, y]) => [round(x), round(y)]) : v;
   }
   return out;
 }

@@ -2,6 +2,7 @@
 // scope; a comment line every 15 s keeps proxies from closing an idle stream.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { inScope } from '../auth/access.ts';
+import { inCaseDates } from '../scope.ts';
 import { guard, who } from '../auth/plugin.ts';
 import type { AlertBus } from '../alerts/bus.ts';
 import type { ApiMetrics } from '../metrics.ts';
@@ -23,7 +24,7 @@ export const alertRoutes: FastifyPluginAsyncZod<{ bus: AlertBus; metrics: ApiMet
       res.write(`retry: 3000\n: hello ${p.role}\n\n`);
       let id = 0;
       const off = opts.bus.subscribe((a) => {
-        if (!inScope(p.scope, { district: a.district, street: a.street, categories: [a.category] })) return;
+        if (!inScope(p.scope, { district: a.district, street: a.street, categories: [a.category] }) || !inCaseDates(p, a.at)) return;
         res.write(`id: ${++id}\nevent: alert\ndata: ${JSON.stringify(a)}\n\n`);
       });
       const beat = setInterval(() => res.write(`: keepalive ${Date.now()}\n\n`), opts.heartbeatMs ?? 15_000);

@@ -131,11 +131,19 @@ export const cameraRoutes: FastifyPluginAsyncZod<CameraRouteOptions> = async (ap
 
   app.get(
     '/api/cameras/:id/live',
-    { preHandler: guard('cameras:live'), schema: { tags: ['cameras'], summary: 'WebSocket port of the MPEG-1 live stream (JSMpeg)', params: Params, response: { ...Errors, 200: z.object({ mode: z.enum(['jsmpeg', 'snapshot']), wsPort: z.number().nullable() }) } } },
+    {
+      preHandler: guard('cameras:live'),
+      schema: {
+        tags: ['cameras'],
+        summary: 'A single-use ticket (30 s) to open the camera\'s MPEG-1 live WebSocket on this host (JSMpeg)',
+        params: Params,
+        response: { ...Errors, 200: z.object({ mode: z.enum(['jsmpeg', 'snapshot']), url: z.string().nullable(), expiresAt: z.number().nullable() }) },
+      },
+    },
     async (req) => {
       const cam = cameraOf(who(req), req.params.id);
-      const port = opts.live?.open(cam) ?? null;
-      return { mode: port === null ? ('snapshot' as const) : ('jsmpeg' as const), wsPort: port };
+      const t = opts.live?.ticket(who(req), cam) ?? null;
+      return t ? { mode: 'jsmpeg' as const, ...t } : { mode: 'snapshot' as const, url: null, expiresAt: null };
     },
   );
 };

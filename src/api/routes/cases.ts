@@ -1,15 +1,15 @@
 // Hits and cases: filtered lists, one case with its history, and the officer's verdict.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { actorOf } from '../auth/access.ts';
+import { actorOf, can } from '../auth/access.ts';
 import { guard, who } from '../auth/plugin.ts';
 import type { AlertBus } from '../alerts/bus.ts';
 import type { ApiMetrics } from '../metrics.ts';
-import type { CasesPort, CaseState, CaseView, RejectReason, VerdictHook } from '../ports.ts';
+import { FILED_STATES, type CasesPort, type CaseState, type CaseView, type RejectReason, type VerdictHook } from '../ports.ts';
 import { createLogger } from '../../util/log.ts';
 
 const log = createLogger({ stage: 'api', part: 'review' });
-import { Errors, CaseBody, CaseIdParams, CaseListQuery, Paged, RejectBody } from '../schemas.ts';
+import { Errors, CaseBody, CaseIdParams, CaseListQuery, Paged, RejectBody, WarningDecisionBody } from '../schemas.ts';
 import { outOfScope, scopedQuery, visibleCase } from '../scope.ts';
 
 export interface CasesRouteOptions {
@@ -41,7 +41,8 @@ export const casesRoutes: FastifyPluginAsyncZod<CasesRouteOptions> = async (app,
         return { ...page, limit };
       },
     );
-  listRoute('/api/cases', 'Cases, newest first, filtered by district, street, type, state and time');
+  // Warn-first hits in their grace period or self-corrected are listed only when asked for by state.
+  listRoute('/api/cases', 'Cases, newest first, filtered by district, street, type, state and time', FILED_STATES);
   listRoute('/api/hits', 'Detections waiting for an officer (new and pending review)', ['new', 'pending_review']);
 
   app.get(
@@ -87,8 +88,8 @@ export const casesRoutes: FastifyPluginAsyncZod<CasesRouteOptions> = async (app,
       at: Date.now(),
     });
 
-  const verdict = async (id: string, actor: string, to: CaseState, reason?: RejectReason) => {
-    const c = await cases.transition(id, to, actor, reason);
+  const verdict = async (id: string, actor: string, to: CaseState, reason?: RejectReason, note?: string) => {
+    const c = await cases.transition(id, to, actor, reason, note);
     opts.metrics.verdicts.inc({ category: c.category, verdict: to, reason: reason ?? '' });
     announce(c);
     // The verdict is already committed with its audit entry; feedback is best effort.
@@ -112,16 +113,38 @@ export const casesRoutes: FastifyPluginAsyncZod<CasesRouteOptions> = async (app,
     },
   );
 
+  // Warn-first (限时整改): an officer who looked (live view, on site) settles a warned case before
+  // the camera does — closed as self-corrected, or filed for review now. Same role as a verdict.
+  const decideWarning = (url: string, outcome: 'self_corrected' | 'filed', summary: string) =>
+    app.post(
+      url,
+      { preHandler: guard('cases:review'), schema: { tags: ['review'], summary, params: CaseIdParams, body: WarningDecisionBody, response: { ...Errors, 200: CaseBody } } },
+      async (req) => {
+        const p = who(req);
+        const c = visibleCase(p, await cases.get(req.params.id), req.params.id);
+        const after = await cases.decideWarning(c.id, outcome, actorOf(p), req.body.note);
+        // Filed: a new case for review from now on, announced like one the camera filed.
+        if (outcome === 'filed') announce(after);
+        return after;
+      },
+    );
+  decideWarning('/api/cases/:id/warning/self-corrected', 'self_corrected', 'Close a warned case as self-corrected (自行整改) before its grace end, with what the officer saw');
+  decideWarning('/api/cases/:id/warning/file', 'filed', 'File a warned case for review now (立即立案), with the reason');
+
   app.post(
     '/api/cases/:id/reject',
     {
       preHandler: guard('cases:review'),
       schema: { tags: ['review'], summary: 'Reject a detection with a reason code', params: CaseIdParams, body: RejectBody, response: { ...Errors, 200: CaseBody } },
     },
-    async (req) => {
+    async (req, reply) => {
       const p = who(req);
       const c = visibleCase(p, await cases.get(req.params.id), req.params.id);
-      return verdict(c.id, actorOf(p), 'rejected', req.body.reason);
+      // Overturning a confirmation is a supervisor's decision, not another officer's.
+      if (c.state === 'confirmed' && !can(p, 'cases:overturn')) {
+        return reply.code(403).send({ error: 'forbidden', message: `role ${p.role} may not overturn a confirmed case` });
+      }
+      return verdict(c.id, actorOf(p), 'rejected', req.body.reason, req.body.note);
     },
   );
 };

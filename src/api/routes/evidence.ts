@@ -1,5 +1,6 @@
 // Evidence of a case: list, view (watermarked, audited), download of originals (audited,
-// legal roles only) and verification of the sealed bundle.
+// legal roles only) and verification of the sealed bundle — the case's own, or with
+// `bundle=after` a warn-first case's "after" bundle (the scene that settled its warning).
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { actorOf } from '../auth/access.ts';
@@ -9,7 +10,9 @@ import type { ApiMetrics } from '../metrics.ts';
 import type { CasesPort, EvidencePort } from '../ports.ts';
 import { Errors, CaseIdParams } from '../schemas.ts';
 import { visibleCase } from '../scope.ts';
+import { maskPii, seesPii } from '../pii.ts';
 import { watermark } from '../watermark.ts';
+import { maskRegions, piiRegions } from '../pii-image.ts';
 
 export interface EvidenceRouteOptions {
   cases: CasesPort;
@@ -19,7 +22,11 @@ export interface EvidenceRouteOptions {
 
 // Bundle file names are manifest keys such as frames/0-at-original.jpg; only names the
 // manifest lists are ever read, and `..` segments are refused outright.
-const FileQuery = z.object({
+const BundleQuery = z.object({
+  /** `case`: the case's own bundle; `after`: a warn-first case's after bundle (限时整改). */
+  bundle: z.enum(['case', 'after']).default('case'),
+});
+const FileQuery = BundleQuery.extend({
   name: z.string().max(200).regex(/^(?!.*(^|\/)\.\.?(\/|$))[\w.-]+(\/[\w.-]+)*$/, 'a file name from the bundle manifest'),
 });
 const FileBody = z.object({ name: z.string(), sha256: z.string(), bytes: z.number(), kind: z.string(), contentType: z.string() });
@@ -27,15 +34,16 @@ const FileBody = z.object({ name: z.string(), sha256: z.string(), bytes: z.numbe
 export const evidenceRoutes: FastifyPluginAsyncZod<EvidenceRouteOptions> = async (app, opts) => {
   const { cases, evidence } = opts;
 
-  const bundleOf = async (req: { params: { id: string } } & Parameters<typeof who>[0]) => {
+  const bundleOf = async (req: { params: { id: string }; query: { bundle: 'case' | 'after' } } & Parameters<typeof who>[0]) => {
     const c = visibleCase(who(req), await cases.get(req.params.id), req.params.id);
-    if (!c.bundleId) throw new NotFound(`case ${c.id} has no sealed evidence yet`);
-    return { c, bundleId: c.bundleId };
+    const bundleId = req.query.bundle === 'after' ? c.warning?.after?.bundleId : c.bundleId;
+    if (!bundleId) throw new NotFound(req.query.bundle === 'after' ? `case ${c.id} has no after bundle` : `case ${c.id} has no sealed evidence yet`);
+    return { c, bundleId };
   };
 
   app.get(
     '/api/cases/:id/evidence',
-    { preHandler: guard('evidence:view'), schema: { tags: ['evidence'], summary: 'Files of the evidence bundle', params: CaseIdParams, response: { ...Errors, 200: z.object({ bundleId: z.string(), files: z.array(FileBody) }) } } },
+    { preHandler: guard('evidence:view'), schema: { tags: ['evidence'], summary: 'Files of the evidence bundle', params: CaseIdParams, querystring: BundleQuery, response: { ...Errors, 200: z.object({ bundleId: z.string(), files: z.array(FileBody) }) } } },
     async (req) => {
       const { bundleId } = await bundleOf(req);
       const files = await evidence.files(bundleId);
@@ -59,10 +67,17 @@ export const evidenceRoutes: FastifyPluginAsyncZod<EvidenceRouteOptions> = async
       const p = who(req);
       const { c, bundleId } = await bundleOf(req);
       const { meta, data } = await fetchFile(bundleId, req.query.name);
-      await cases.audit({ actor: actorOf(p), action: 'evidence.view', caseId: c.id, file: meta.name });
+      await cases.audit({ actor: actorOf(p), action: 'evidence.view', caseId: c.id, file: meta.name, bundleId });
       opts.metrics.evidenceViews.inc({ action: 'view' });
       reply.header('cache-control', 'private, no-store');
-      if (meta.contentType.startsWith('image/')) return reply.type('image/jpeg').send(await watermark(data, p.name));
+      if (meta.contentType.startsWith('image/')) {
+        // Without pii:read the plate and phone regions the reading stage located are masked too (a derived copy).
+        const regions = seesPii(p) ? [] : piiRegions(c.attributes);
+        if (regions.length) reply.header('x-huiyan-pii-masked', String(regions.length));
+        return reply.type('image/jpeg').send(await watermark(regions.length ? await maskRegions(data, regions) : data, p.name));
+      }
+      // The manifest carries the hit's attributes (plates, phone numbers): masked like any answer.
+      if (meta.contentType.includes('json') && !seesPii(p)) return reply.type(meta.contentType).send(JSON.stringify(maskPii(JSON.parse(data.toString('utf8')))));
       return reply.type(meta.contentType).send(data);
     },
   );
@@ -74,7 +89,7 @@ export const evidenceRoutes: FastifyPluginAsyncZod<EvidenceRouteOptions> = async
       const p = who(req);
       const { c, bundleId } = await bundleOf(req);
       const { meta, data } = await fetchFile(bundleId, req.query.name);
-      await cases.audit({ actor: actorOf(p), action: 'evidence.download', caseId: c.id, file: meta.name });
+      await cases.audit({ actor: actorOf(p), action: 'evidence.download', caseId: c.id, file: meta.name, bundleId });
       opts.metrics.evidenceViews.inc({ action: 'download' });
       return reply
         .header('content-disposition', `attachment; filename="${bundleId}-${meta.name.replaceAll('/', '_')}"`)
@@ -86,12 +101,12 @@ export const evidenceRoutes: FastifyPluginAsyncZod<EvidenceRouteOptions> = async
 
   app.get(
     '/api/cases/:id/verify',
-    { preHandler: guard('evidence:verify'), schema: { tags: ['evidence'], summary: 'Verify hashes, signature and chain of the bundle', params: CaseIdParams, response: { ...Errors, 200: z.object({ bundleId: z.string(), ok: z.boolean(), problems: z.array(z.string()) }) } } },
+    { preHandler: guard('evidence:verify'), schema: { tags: ['evidence'], summary: 'Verify hashes, signature and chain of the bundle', params: CaseIdParams, querystring: BundleQuery, response: { ...Errors, 200: z.object({ bundleId: z.string(), ok: z.boolean(), problems: z.array(z.string()) }) } } },
     async (req) => {
       const p = who(req);
       const { c, bundleId } = await bundleOf(req);
       const r = await evidence.verify(bundleId);
-      await cases.audit({ actor: actorOf(p), action: 'evidence.verify', caseId: c.id });
+      await cases.audit({ actor: actorOf(p), action: 'evidence.verify', caseId: c.id, bundleId });
       return { bundleId, ...r };
     },
   );

@@ -1,5 +1,5 @@
-// Statistics for the command centre: hits by type, district and hour, and precision from
-// officers' verdicts — always within the caller's scope.
+// Statistics for the command centre: hits by type, district and hour, precision from
+// officers' verdicts, and warn-first outcomes (self-corrected vs filed) — always within the caller's scope.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { guard, who } from '../auth/plugin.ts';
@@ -15,6 +15,8 @@ const StatsBody = z.object({
   precision: z.array(
     z.object({ key: z.string(), truePositives: z.number(), falsePositives: z.number(), excluded: z.number(), precision: z.number().nullable() }),
   ),
+  /** Warn-first hits per type: in their grace period, self-corrected (自行整改), filed as cases. */
+  warnFirst: z.array(z.object({ key: z.string(), warned: z.number(), selfCorrected: z.number(), filed: z.number() })),
 });
 
 export const statsRoutes: FastifyPluginAsyncZod<{ cases: CasesPort }> = async (app, opts) => {

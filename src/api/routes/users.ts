@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { RuleType } from '../../config/schema.ts';
 import { ROLES } from '../auth/access.ts';
 import { guard } from '../auth/plugin.ts';
+import { TimeScope } from '../auth/time-scope.ts';
 import type { UserStore } from '../auth/users.ts';
 import { Errors } from '../schemas.ts';
 
@@ -12,7 +13,9 @@ const ScopeBody = z.object({
   districts: z.array(z.string().min(1)).default([]),
   streets: z.array(z.string().min(1)).default([]),
   categories: z.array(RuleType).default([]),
-});
+  /** Duty window and case-date range; left out: any time, any case date. */
+  time: TimeScope.optional(),
+}).strict();
 const UserOut = z.object({ id: z.string(), username: z.string(), displayName: z.string(), role: z.enum(ROLES), scope: ScopeBody, disabled: z.boolean() });
 
 export const userRoutes: FastifyPluginAsyncZod<{ users: UserStore }> = async (app, opts) => {

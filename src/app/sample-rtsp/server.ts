@@ -22,8 +22,14 @@ const running = new Set<ChildProcess>();
 let mediaDir: string | undefined;
 process.on('exit', () => {
   for (const c of running) c.kill('SIGKILL');
-  if (mediaDir) rmSync(mediaDir, { recursive: true, force: true });
+  removeTestMedia();
 });
+
+/** Removes the temp folder of testMedia() now (also done on exit). */
+export function removeTestMedia(): void {
+  if (mediaDir) rmSync(mediaDir, { recursive: true, force: true });
+  mediaDir = undefined;
+}
 
 /**
  * H.264 version of vtest.avi (768×576, 10 fps, keyframe every `gop` frames, SPS/PPS repeated),
@@ -55,8 +61,15 @@ export interface RtspTestServer {
   close(): Promise<void>;
 }
 
-function launch(port: number, mount: string, media: string): Promise<ChildProcess> {
-  const child = spawn('/usr/bin/python3', [SCRIPT, String(port), mount, media], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** Credentials the server demands (RTSP Basic auth); none: open. */
+export interface RtspAuth {
+  user: string;
+  password: string;
+}
+
+function launch(port: number, mount: string, media: string, loop = false, auth?: RtspAuth): Promise<ChildProcess> {
+  const env = auth ? { ...process.env, RTSP_USER: auth.user, RTSP_PASSWORD: auth.password } : process.env;
+  const child = spawn('/usr/bin/python3', [SCRIPT, String(port), mount, media, ...(loop ? ['loop'] : [])], { stdio: ['ignore', 'pipe', 'pipe'], env });
   running.add(child);
   child.once('exit', () => running.delete(child));
   let err = '';
@@ -85,9 +98,10 @@ function killAndWait(child: ChildProcess | undefined): Promise<void> {
   });
 }
 
-export async function startRtspServer(port: number, mount: string, opts: { media?: string } = {}): Promise<RtspTestServer> {
+/** `loop`: the file repeats within one RTSP session (segment seeks), so clients never see it end. */
+export async function startRtspServer(port: number, mount: string, opts: { media?: string; loop?: boolean; auth?: RtspAuth } = {}): Promise<RtspTestServer> {
   const media = opts.media ?? testMedia();
-  let child: ChildProcess | undefined = await launch(port, mount, media);
+  let child: ChildProcess | undefined = await launch(port, mount, media, opts.loop, opts.auth);
   return {
     url: `rtsp://127.0.0.1:${port}/${mount}`,
     get pid() {
@@ -99,7 +113,7 @@ export async function startRtspServer(port: number, mount: string, opts: { media
       // The port may linger briefly after a kill; retry the bind a few times.
       for (let attempt = 0; ; attempt++) {
         try {
-          child = await launch(port, mount, media);
+          child = await launch(port, mount, media, opts.loop, opts.auth);
           return;
         } catch (e) {
           if (attempt >= 5) throw e;

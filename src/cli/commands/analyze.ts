@@ -1,13 +1,14 @@
 // `huiyan analyze <video-or-image>`: run one detector over a file and write what it saw as
 // JSON Lines (one line per sampled frame) plus an annotated contact sheet.
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
-import { UsageError, type Command } from '../command.ts';
+import { UsageError, UserError, type Command } from '../command.ts';
 import { contactSheet, type Tile } from '../contact-sheet.ts';
-import { decodeFrames, probeVideo } from '../video-frames.ts';
+import { probeVideo } from '../video-frames.ts';
+import { sampleFile } from '../../ingest/sample-file.ts';
 import { loadDetector } from '../../inference/detectors.ts';
 import { readImageBgr, scaleToFit } from '../../inference/image.ts';
 import type { BgrImage } from '../../ingest/types.ts';
@@ -47,6 +48,7 @@ function parse(argv: string[]): Options {
   }
   const input = v.positionals[0];
   if (!input || v.positionals.length > 1) throw new UsageError('give exactly one video or image file');
+  if (!existsSync(input)) throw new UserError(`no such file: ${input}`);
   const num = (name: string, s: string | undefined) => {
     if (s === undefined) return undefined;
     const n = Number(s);
@@ -82,11 +84,10 @@ async function* samples(o: Options, fit: { width: number; height: number }, tota
   const info = await probeVideo(o.input);
   const seconds = Math.min(info.duration || Infinity, o.maxSeconds ?? Infinity);
   total.n = Number.isFinite(seconds) ? Math.max(1, Math.ceil(seconds * o.fps)) : 0;
-  const size = scaleToFit(info.width, info.height, fit.width, fit.height);
-  // ffmpeg's scaler wants even sizes for some formats; bgr24 does not, keep the exact fit.
+  // The one sampler (src/ingest): display rotation applied, aspect kept, the same sampling as ingest.
   let index = 0;
-  for await (const image of decodeFrames(o.input, { fps: o.fps, width: size.width, height: size.height, maxSeconds: o.maxSeconds })) {
-    yield { index, t: index / o.fps, image, scale: size.width / info.width };
+  for await (const s of sampleFile(o.input, { fps: o.fps, width: fit.width, height: fit.height, maxSeconds: o.maxSeconds })) {
+    yield { index, t: s.t, image: s.image, scale: s.image.width / s.sourceWidth };
     index++;
   }
 }

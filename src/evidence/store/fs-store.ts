@@ -20,7 +20,8 @@ export class FsEvidenceStore implements EvidenceStore {
   }
 
   async init(): Promise<StoreCapabilities> {
-    await mkdir(this.location, { recursive: true });
+    // Evidence is for the service's user and group only: folders 0750, files 0640 (sealed 0440).
+    await mkdir(this.location, { recursive: true, mode: 0o750 });
     return { versioning: false, objectLock: false, encryption: false };
   }
 
@@ -33,10 +34,10 @@ export class FsEvidenceStore implements EvidenceStore {
       const mode = (await stat(file)).mode & 0o777;
       if ((mode & 0o200) === 0) throw new ImmutableObjectError(key);
     }
-    await mkdir(path.dirname(file), { recursive: true });
+    await mkdir(path.dirname(file), { recursive: true, mode: 0o750 });
     const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
-    await writeFile(tmp, body, { mode: opts.immutable ? 0o444 : 0o644 });
-    if (opts.immutable) await chmod(tmp, 0o444);
+    await writeFile(tmp, body, { mode: opts.immutable ? 0o440 : 0o640 });
+    if (opts.immutable) await chmod(tmp, 0o440);
     await rename(tmp, file);
   }
 

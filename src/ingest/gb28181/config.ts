@@ -1,6 +1,8 @@
 // The SIP server's own settings (one per appliance), separate from the per-camera source entry
 // in streams-config (deviceId, channelId, transport), which lives in src/config/schema.ts.
+import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { parseStrict, ConfigError } from '../../config/load.ts';
 
 const GbId = z.string().regex(/^\d{20}$/, 'expected a 20-digit GB/T 28181 id');
 
@@ -9,7 +11,7 @@ export const Gb28181DeviceEntry = z.object({
   /** Overrides the global password for this device. */
   password: z.string().min(1).optional(),
   name: z.string().optional(),
-});
+}).strict();
 
 export const Gb28181Config = z
   .object({
@@ -47,10 +49,23 @@ export const Gb28181Config = z
     reorderMs: z.number().int().min(0).max(5000).default(200),
     storePath: z.string().default('var/gb28181-devices.json'),
   })
+  .strict()
   .refine((c) => c.rtpPortMin <= c.rtpPortMax, { message: 'rtpPortMin must not exceed rtpPortMax' });
 
 export type Gb28181ConfigT = z.infer<typeof Gb28181Config>;
 
 export function realmOf(c: Gb28181ConfigT): string {
   return c.domain ?? c.sipId.slice(0, 10);
+}
+
+/**
+ * Reads the SIP server's YAML file strictly: settings at the top level; an unknown key (or the
+ * `gb28181:` wrapper of older docs) is an error with file:line and a suggestion.
+ * Throws ConfigError listing every issue.
+ */
+export async function loadGb28181Config(file: string): Promise<Gb28181ConfigT> {
+  const text = await readFile(file, 'utf8');
+  const { value, issues } = parseStrict(Gb28181Config, text, file);
+  if (!value) throw new ConfigError(issues);
+  return value;
 }

@@ -1,7 +1,7 @@
-// One live play of one channel: INVITE, receive RTP/PS, and when the stream stops (no packet for
-// streamTimeoutSeconds, or the device sent BYE) hang up and INVITE again with back-off.
-// PS bytes go to a sink stream that the frame reader (ffmpeg stdin) consumes.
-import { EventEmitter } from 'node:events';
+// One live play of one channel: INVITE → RTP/PS → ends on device BYE, receive timeout or abort.
+// The PS byte sink exists before the INVITE goes out, so the new session's first packets (which
+// carry the stream map and the first keyframe) always reach the decoder of this play. Retries,
+// back-off and state belong to the SourceSupervisor; one play = one supervised attempt.
 import { PassThrough } from 'node:stream';
 import type { Gb28181Server } from './server.ts';
 import { type MediaTransport, buildPlayOffer, makeSsrc, parseSdp, ssrcNumber } from './sdp.ts';
@@ -15,6 +15,7 @@ export interface PlayOptions {
   transport: MediaTransport;
 }
 
+/** Counters over every play of one camera (rtp/ps: the current play). */
 export interface PlayStats {
   invites: number;
   reinvites: number;
@@ -27,66 +28,114 @@ export interface PlayStats {
   ps?: PsStats;
 }
 
-export interface PlayEvents {
-  /** A new INVITE succeeded: a fresh stream (new SCR/PTS base) starts on the sink. */
-  playing: [ssrc: string];
-  /** The stream stopped; a re-INVITE follows. */
-  interrupted: [reason: string];
-  /** The INVITE failed (device offline, refused, timed out); retried with back-off. */
-  failed: [reason: string];
-}
-
-/** Sink bytes kept for a slow or restarting reader before new data is dropped. */
+/** Sink bytes kept for a slow or restarting decoder before new data is dropped. */
 const MAX_SINK_BYTES = 4 * 1024 * 1024;
 let ssrcSeq = 0;
 
-export class PlaySession extends EventEmitter<PlayEvents> {
-  readonly stats: PlayStats = { invites: 0, reinvites: 0, droppedBytes: 0 };
-  private sink?: PassThrough;
-  private scanner = new PsScanner();
-  private stopped = false;
-  private loop?: Promise<void>;
-  private wake?: () => void;
-  private currentCall?: string;
+/** RFC 4145 §4.1: the answer's a=setup must complement the offer's (passive ↔ active). */
+export function setupComplements(transport: MediaTransport, answered: string | undefined): boolean {
+  if (transport === 'udp') return true;
+  const want = transport === 'tcp-passive' ? 'active' : 'passive';
+  // A missing a=setup defaults to 'active' in the answer (RFC 4145 §4.1), which suits tcp-passive.
+  return (answered ?? 'active') === want;
+}
+
+export class Play {
+  private sink: PassThrough;
+  private scanner: PsScanner;
+  private receiver?: RtpReceiver;
+  private dialog?: DialogIds;
   private byeReceived = false;
+  private wake?: () => void;
+  /** Resolves with why the play ended (device BYE, receive timeout, aborted). */
+  ended?: Promise<string>;
 
-  constructor(private readonly server: Gb28181Server, private readonly pool: PortPool, readonly opts: PlayOptions) {
-    super();
+  /** `psm`: the last program stream map seen for this camera, handed to every fresh decoder. */
+  constructor(
+    private readonly server: Gb28181Server,
+    private readonly pool: PortPool,
+    readonly opts: PlayOptions,
+    private readonly stats: PlayStats,
+    private readonly memory: { psm?: Buffer },
+  ) {
     this.onBye = this.onBye.bind(this);
-  }
-
-  start(): void {
-    this.server.on('bye', this.onBye);
-    this.loop = this.run();
-  }
-
-  /** A fresh byte stream for a new ffmpeg; the previous one is ended. Starts at a pack header. */
-  openSink(): PassThrough {
-    this.sink?.end();
+    this.scanner = new PsScanner(memory.psm);
     this.sink = new PassThrough({ highWaterMark: 256 * 1024 });
-    this.scanner = new PsScanner();
+  }
+
+  /** The PS byte stream for a decoder. A second call (decoder replaced) ends the first stream
+   *  and starts the new one at the next pack header, with the last stream map in front. */
+  openSink(): PassThrough {
+    if (this.scanner.stats.packs > 0) {
+      this.sink.end();
+      this.sink = new PassThrough({ highWaterMark: 256 * 1024 });
+      this.scanner = new PsScanner(this.memory.psm);
+    }
     return this.sink;
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
+  /** INVITE and media set-up; throws with a reason (device offline, refused, bad answer). */
+  async start(signal: AbortSignal): Promise<void> {
+    const cfg = this.server.cfg;
+    const ssrc = makeSsrc(this.server.me.domain, ++ssrcSeq);
+    const receiver = await this.pool.open(
+      (port) =>
+        new RtpReceiver({
+          transport: this.opts.transport, host: cfg.listenHost, port, ssrc: ssrcNumber(ssrc), strictSsrc: cfg.strictSsrc,
+          reorderPackets: cfg.reorderPackets, reorderMs: cfg.reorderMs, onPayload: (p) => this.write(p),
+        }),
+    );
+    this.receiver = receiver;
+    this.stats.invites++;
+    this.stats.ssrc = ssrc;
+    this.stats.localPort = receiver.localPort;
+    this.stats.rtp = receiver.stats;
+    this.server.on('bye', this.onBye);
+    const offer = buildPlayOffer({ channelId: this.opts.channelId, mediaIp: cfg.mediaIp, port: receiver.localPort, transport: this.opts.transport, ssrc });
+    const { dialog, answer } = await this.server.invite(this.opts.deviceId, this.opts.channelId, offer, ssrc);
+    this.dialog = dialog;
+    const sdp = parseSdp(answer.body.toString('utf8'));
+    if (!setupComplements(this.opts.transport, sdp.setup)) {
+      throw new Error(`refused the answer: a=setup:${sdp.setup} does not complement our a=setup:${this.opts.transport === 'tcp-passive' ? 'passive' : 'active'} (RFC 4145)`);
+    }
+    // The device's y= is what it will really send (GB/T 28181 §9.2.2): trust the answer.
+    if (sdp.ssrc) receiver.setSsrc(ssrcNumber(sdp.ssrc));
+    if (this.opts.transport === 'tcp-active') {
+      if (!sdp.ip || !sdp.port) throw new Error('tcp-active answer without address');
+      await receiver.connect(sdp.ip, sdp.port);
+    }
+    this.ended = this.watch(signal);
+  }
+
+  /** BYE (unless the device hung up), receiver closed, port returned. Idempotent. */
+  async close(): Promise<void> {
     this.server.off('bye', this.onBye);
     this.wake?.();
-    await this.loop;
-    this.sink?.end();
+    const d = this.dialog;
+    this.dialog = undefined;
+    if (d && !this.byeReceived) await this.server.bye(d).catch(() => undefined);
+    const r = this.receiver;
+    this.receiver = undefined;
+    if (r) {
+      const port = r.localPort;
+      await r.close();
+      this.pool.release(port);
+    }
+    this.sink.end();
   }
 
   private onBye(callId: string): void {
-    if (callId !== this.currentCall) return;
+    if (callId !== this.dialog?.callId) return;
     this.byeReceived = true;
     this.wake?.();
   }
 
   private write(payload: Buffer): void {
     const sink = this.sink;
-    if (!sink || sink.writableEnded) return;
+    if (sink.writableEnded) return;
     const out = this.scanner.push(payload);
     this.stats.ps = this.scanner.stats;
+    if (this.scanner.psm) this.memory.psm = this.scanner.psm;
     if (!out.length) return;
     if (sink.writableLength > MAX_SINK_BYTES) {
       this.stats.droppedBytes += out.length;
@@ -95,91 +144,28 @@ export class PlaySession extends EventEmitter<PlayEvents> {
     sink.write(out);
   }
 
-  private async run(): Promise<void> {
-    let backoffMs = 500;
-    while (!this.stopped) {
-      const gotMedia = await this.playOnce().catch((e: Error) => {
-        this.stats.lastError = e.message;
-        if (!this.stopped) this.emit('failed', e.message);
-        return false;
-      });
-      if (this.stopped) break;
-      this.stats.reinvites++;
-      backoffMs = gotMedia ? 500 : Math.min(backoffMs * 2, 30_000);
-      await this.sleep(backoffMs);
-    }
-  }
-
-  /** One INVITE … BYE cycle. Resolves true if any media arrived. */
-  private async playOnce(): Promise<boolean> {
-    const cfg = this.server.cfg;
-    const ssrc = makeSsrc(this.server.me.domain, ++ssrcSeq);
-    const receiver = await this.pool.open(
-      (port) =>
-        new RtpReceiver({
-          transport: this.opts.transport,
-          host: cfg.listenHost,
-          port,
-          ssrc: ssrcNumber(ssrc),
-          strictSsrc: cfg.strictSsrc,
-          reorderPackets: cfg.reorderPackets,
-          reorderMs: cfg.reorderMs,
-          onPayload: (p) => this.write(p),
-        }),
-    );
-    const port = receiver.localPort;
-    let dialog: DialogIds | undefined;
-    try {
-      this.stats.invites++;
-      this.stats.ssrc = ssrc;
-      this.stats.localPort = port;
-      this.stats.rtp = receiver.stats;
-      const offer = buildPlayOffer({ channelId: this.opts.channelId, mediaIp: cfg.mediaIp, port, transport: this.opts.transport, ssrc });
-      const { dialog: d, answer } = await this.server.invite(this.opts.deviceId, this.opts.channelId, offer, ssrc);
-      dialog = d;
-      this.currentCall = d.callId;
-      this.byeReceived = false;
-      const sdp = parseSdp(answer.body.toString('utf8'));
-      // The device's y= is what it will really send (GB/T 28181 §9.2.2): trust the answer.
-      if (sdp.ssrc) receiver.setSsrc(ssrcNumber(sdp.ssrc));
-      if (this.opts.transport === 'tcp-active') {
-        if (!sdp.ip || !sdp.port) throw new Error('tcp-active answer without address');
-        await receiver.connect(sdp.ip, sdp.port);
-      }
-      this.emit('playing', ssrc);
-      const reason = await this.watch(receiver);
-      this.stats.lastError = reason;
-      if (!this.stopped) this.emit('interrupted', reason);
-      return receiver.stats.packets > 0;
-    } finally {
-      this.currentCall = undefined;
-      if (dialog && !this.byeReceived) await this.server.bye(dialog).catch(() => undefined);
-      await receiver.close();
-      this.pool.release(port);
-    }
-  }
-
-  /** Resolves with why the stream ended: stop(), device BYE or receive timeout. */
-  private async watch(receiver: RtpReceiver): Promise<string> {
+  private async watch(signal: AbortSignal): Promise<string> {
     const timeoutMs = this.server.cfg.streamTimeoutSeconds * 1000;
-    const since = Date.now();
-    while (!this.stopped) {
-      if (this.byeReceived) return 'device sent BYE';
-      const last = receiver.stats.lastPacketAt ?? since;
-      if (Date.now() - last > timeoutMs) return 'stream receive timeout';
-      await this.sleep(Math.min(250, timeoutMs / 4));
+    const onAbort = () => this.wake?.();
+    signal.addEventListener('abort', onAbort, { once: true });
+    const ackAt = Date.now();
+    try {
+      while (!signal.aborted) {
+        if (this.byeReceived) return 'device sent BYE';
+        // Media that stopped, or that never started (no usable RTP since the ACK: a device's
+        // encoder may take seconds, not streamTimeoutSeconds). This is the transport's timeout,
+        // like RTSP's socket timeout; the supervisor's connect timeout is for packets that
+        // arrive but decode to no frame, and is long enough for a camera's slow first frame.
+        const last = this.receiver?.stats.lastPacketAt;
+        if (Date.now() - (last ?? ackAt) > timeoutMs) return last === undefined ? `no RTP within ${timeoutMs / 1000} s of the ACK` : 'stream receive timeout';
+        await new Promise<void>((r) => {
+          const t = setTimeout(() => ((this.wake = undefined), r()), Math.min(250, timeoutMs / 4));
+          this.wake = () => (clearTimeout(t), (this.wake = undefined), r());
+        });
+      }
+      return 'aborted';
+    } finally {
+      signal.removeEventListener('abort', onAbort);
     }
-    return 'stopped';
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((r) => {
-      const t = setTimeout(() => ((this.wake = undefined), r()), ms);
-      this.wake = () => {
-        clearTimeout(t);
-        this.wake = undefined;
-        r();
-      };
-    });
   }
 }

@@ -1,147 +1,118 @@
-// A GB28181 channel as a FrameSource: a PlaySession (INVITE, RTP, re-INVITE) feeds MPEG-PS into
-// the shared FfmpegFrameReader over stdin. Each new INVITE starts a fresh ffmpeg, because the
-// new stream's clock restarts and a running fps filter would drop frames until it caught up.
+// A GB28181 channel as a SourceRunner: one attempt = one play (INVITE → PS over RTP → ffmpeg on
+// stdin) until the device hangs up, the media stops or the decoder fails. The SourceSupervisor
+// around it owns the watchdog, back-off and state, as for every other source kind.
 import type { CameraConfig } from '../../config/schema.ts';
-import type { Frame, FrameSource, SourceHealth, CameraState } from '../types.ts';
+import type { Frame } from '../types.ts';
 import { FfmpegFrameReader } from '../ffmpeg-reader.ts';
-import { AsyncQueue } from '../async-queue.ts';
+import { SourceSupervisor, type RunContext, type SourceRunner, type SupervisorOptions } from '../supervisor.ts';
 import type { Gb28181Server } from './server.ts';
-import { PlaySession, type PlayStats } from './play.ts';
+import { Play, type PlayStats } from './play.ts';
 import type { PortPool } from './rtp/receiver.ts';
 
 export interface Gb28181SourceOptions {
   detectorWidth?: number;
   detectorHeight?: number;
-  /** Without a frame for this long while playing, the ffmpeg is restarted (default 20 s). */
-  frameTimeoutMs?: number;
-  maxQueue?: number;
+  jpegQuality?: number;
 }
 
-export class Gb28181Source implements FrameSource {
-  readonly cameraId: string;
-  private readonly session: PlaySession;
+export interface Gb28181Details {
+  deviceId: string;
+  channelId: string;
+  pid?: number;
+  play: PlayStats;
+}
+
+export class Gb28181Runner implements SourceRunner<Gb28181Details> {
+  readonly stats: PlayStats = { invites: 0, reinvites: 0, droppedBytes: 0 };
+  /** The last stream map, kept across decoders and plays. */
+  private readonly memory: { psm?: Buffer } = {};
   private reader?: FfmpegFrameReader;
-  private readonly queue: AsyncQueue<Frame>;
-  private state: CameraState = 'stopped';
-  private since = Date.now();
-  private seq = 0;
-  private framesTotal = 0;
-  private reconnects = 0;
-  private lastFrameAt?: number;
-  private lastError?: string;
-  private watchdog?: NodeJS.Timeout;
-  private stopping = false;
-  private restarting: Promise<void> = Promise.resolve();
 
-  constructor(private readonly camera: CameraConfig, server: Gb28181Server, pool: PortPool, private readonly opts: Gb28181SourceOptions = {}) {
+  constructor(private readonly camera: CameraConfig, private readonly server: Gb28181Server, private readonly pool: PortPool, private readonly opts: Gb28181SourceOptions = {}) {
     if (camera.source.kind !== 'gb28181') throw new Error(`camera ${camera.id} is not a gb28181 source`);
-    this.cameraId = camera.id;
-    const { deviceId, channelId, transport } = camera.source;
-    this.session = new PlaySession(server, pool, { deviceId, channelId, transport });
-    this.queue = new AsyncQueue<Frame>(opts.maxQueue ?? 8);
-    this.session.on('playing', () => this.restartReader('playing'));
-    this.session.on('interrupted', (reason) => {
-      this.lastError = reason;
-      this.setState('stalled');
-    });
-    this.session.on('failed', (reason) => {
-      this.lastError = reason;
-      this.setState('down');
-    });
   }
 
-  start(): void {
-    this.stopping = false;
-    this.setState('connecting');
-    this.session.start();
-    const timeout = this.opts.frameTimeoutMs ?? 20_000;
-    this.watchdog = setInterval(() => {
-      // Media flows but ffmpeg yields nothing (wedged decoder, broken PS): start a fresh one.
-      const rtpAt = this.session.stats.rtp?.lastPacketAt ?? 0;
-      const frameAt = Math.max(this.lastFrameAt ?? 0, this.readerStartedAt);
-      if (this.reader && Date.now() - rtpAt < 2000 && Date.now() - frameAt > timeout) this.restartReader('no frames from ffmpeg');
-    }, 1000);
+  get source() {
+    return this.camera.source as Extract<CameraConfig['source'], { kind: 'gb28181' }>;
   }
 
-  private readerStartedAt = 0;
+  details(): Gb28181Details {
+    return { deviceId: this.source.deviceId, channelId: this.source.channelId, pid: this.reader?.running ? this.reader.pid : undefined, play: this.stats };
+  }
 
-  private restartReader(why: string): void {
-    this.restarting = this.restarting.then(async () => {
-      if (this.stopping) return;
-      if (this.reader) {
-        this.reconnects++;
-        this.lastError = why;
-        await this.reader.stop();
+  async *run(ctx: RunContext): AsyncGenerator<Frame> {
+    const { deviceId, channelId, transport } = this.source;
+    if (this.stats.invites > 0) this.stats.reinvites++;
+    const play = new Play(this.server, this.pool, { deviceId, channelId, transport }, this.stats, this.memory);
+    try {
+      try {
+        await play.start(ctx.signal);
+      } catch (e) {
+        this.stats.lastError = (e as Error).message;
+        if (/does not complement/.test(this.stats.lastError)) ctx.log.warn('GB28181 answer refused, BYE sent', { deviceId, channelId, reason: this.stats.lastError });
+        throw e;
       }
-      const c = this.camera;
-      const reader = new FfmpegFrameReader({
-        cameraId: c.id,
-        // Small probe so the first frame comes fast; the PSM names the codec anyway.
-        input: { stdin: this.session.openSink(), inputArgs: ['-f', 'mpeg', '-probesize', '262144', '-analyzeduration', '1000000'] },
-        fps: c.sampling.fps,
-        keyframesOnly: c.sampling.keyframesOnly === true,
-        detectorWidth: this.opts.detectorWidth,
-        detectorHeight: this.opts.detectorHeight,
-        seqStart: this.seq,
+      ctx.started();
+      const ended = play.ended!;
+      let why: string | undefined;
+      void ended.then((r) => {
+        why = r;
+        void this.reader?.stop(ctx.killGraceMs);
       });
-      this.reader = reader;
-      this.readerStartedAt = Date.now();
-      reader.on('frame', (f: Frame) => {
-        this.seq = f.seq + 1;
-        this.framesTotal++;
-        this.lastFrameAt = Date.now();
-        if (this.state !== 'live') this.setState('live');
-        this.queue.push(f);
-      });
-      reader.on('exit', (e: { reason: string }) => {
-        if (this.reader !== reader || this.stopping) return;
-        this.lastError = `ffmpeg: ${e.reason}`;
-        this.reader = undefined;
-        // ffmpeg died while the play goes on: a new one after a short pause.
-        setTimeout(() => this.reader === undefined && !this.stopping && this.restartReader('ffmpeg exited'), 1000);
-      });
-      reader.start();
-    }).catch((e: Error) => {
-      // Keep the chain usable: a failed restart must not block every later one.
-      this.lastError = `restart failed: ${e.message}`;
-    });
+      for (;;) {
+        const reader = new FfmpegFrameReader({
+          cameraId: this.camera.id,
+          // Small probe so the first frame comes fast; the PSM names the codec anyway.
+          input: { stdin: play.openSink(), inputArgs: ['-f', 'mpeg', '-probesize', '262144', '-analyzeduration', '1000000'] },
+          fps: this.camera.sampling.fps,
+          keyframesOnly: this.camera.sampling.keyframesOnly === true,
+          detectorWidth: this.opts.detectorWidth,
+          detectorHeight: this.opts.detectorHeight,
+          jpegQuality: this.opts.jpegQuality,
+          seqStart: ctx.seqStart,
+          maxQueue: 1,
+        });
+        this.reader = reader;
+        const onAbort = () => void reader.stop(ctx.killGraceMs);
+        ctx.signal.addEventListener('abort', onAbort, { once: true });
+        try {
+          reader.start();
+          if (why) void reader.stop(ctx.killGraceMs);
+          for await (const f of reader.frames()) {
+            ctx.seqStart = f.seq + 1;
+            yield f;
+          }
+          const exit = await reader.exited;
+          if (ctx.signal.aborted) return;
+          if (why) throw new Error(why);
+          // The picture size changed: a fresh decoder in the same play (it gets the stream map).
+          if (exit.resumeAt !== undefined) continue;
+          throw new Error(`ffmpeg: ${exit.reason}`);
+        } finally {
+          ctx.signal.removeEventListener('abort', onAbort);
+          await reader.stop(ctx.killGraceMs);
+        }
+      }
+    } catch (e) {
+      this.stats.lastError = (e as Error).message;
+      throw e;
+    } finally {
+      await play.close();
+    }
+  }
+}
+
+/** The supervised GB28181 source; `playStats()` gives the SIP/RTP/PS counters. */
+export class Gb28181Source extends SourceSupervisor<Gb28181Details> {
+  constructor(private readonly gbRunner: Gb28181Runner, opts: SupervisorOptions) {
+    super(gbRunner, opts);
   }
 
-  private setState(s: CameraState): void {
-    if (s === this.state) return;
-    this.state = s;
-    this.since = Date.now();
+  get deviceId(): string {
+    return this.gbRunner.source.deviceId;
   }
 
-  async stop(): Promise<void> {
-    this.stopping = true;
-    if (this.watchdog) clearInterval(this.watchdog);
-    await this.session.stop();
-    await this.restarting;
-    await this.reader?.stop();
-    this.reader = undefined;
-    this.queue.end();
-    this.setState('stopped');
-  }
-
-  health(): SourceHealth {
-    return {
-      cameraId: this.cameraId,
-      state: this.state,
-      since: this.since,
-      lastFrameAt: this.lastFrameAt,
-      framesTotal: this.framesTotal,
-      reconnects: this.reconnects + this.session.stats.reinvites,
-      lastError: this.lastError ?? this.session.stats.lastError,
-    };
-  }
-
-  /** SIP/RTP/PS counters of the play, for diagnostics pages. */
   playStats(): PlayStats {
-    return this.session.stats;
-  }
-
-  frames(): AsyncIterable<Frame> {
-    return this.queue;
+    return this.gbRunner.stats;
   }
 }

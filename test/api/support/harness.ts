@@ -3,24 +3,31 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../../src/api/app.ts';
+import { buildApp, type ApiDeps } from '../../../src/api/app.ts';
 import { AlertBus } from '../../../src/api/alerts/bus.ts';
 import { UserStore } from '../../../src/api/auth/users.ts';
 import type { Role, Scope } from '../../../src/api/auth/access.ts';
-import { ConfigCameraDirectory } from '../../../src/api/cameras/directory.ts';
+import { CameraDirectory } from '../../../src/config/directory.ts';
 import type { LiveViewManager } from '../../../src/api/cameras/live.ts';
-import { API_MIGRATION_DIR, type Sql } from '../../../src/api/db.ts';
+import { API_MIGRATION_DIR } from '../../../src/api/db.ts';
+import type { Db } from '../../../src/cases/db.ts';
 import { ApiMetrics } from '../../../src/api/metrics.ts';
 import type { RuleTypeT } from '../../../src/config/schema.ts';
 import type { CameraRuntime, Gb28181Directory, VerdictHook } from '../../../src/api/ports.ts';
 import { PROJECT_ROOT } from '../../../src/inference/manifest.ts';
 import { caseView, StoreCases } from '../../../src/api/adapters/case-store.ts';
-import type { HitEventT } from '../../../src/analytics/hit.ts';
+import type { HitEventT } from '../../../src/contracts/hit.ts';
+import { SAMPLE_ATTRIBUTES } from '../../cases/hits.ts';
 import { openCaseStore, type CaseStore } from '../../../src/cases/index.ts';
+import { PartyRegistry } from '../../../src/cases/parties/index.ts';
+import { documentSettingsFromEnv, type DocumentSettings } from '../../../src/cases/documents/index.ts';
+import { documentIssuer } from '../../../src/api/adapters/documents.ts';
 import { PG_URL, createSchema, freshSchemaName } from '../../cases/stores.ts';
+import { loginAcknowledged } from '../../support/notice.ts';
 import { StoreEvidence } from '../../../src/api/adapters/evidence-store.ts';
 import { createEvidenceService, FsEvidenceStore, KeyRing, type EvidenceService } from '../../../src/evidence/index.ts';
 import { Camera } from '../../../src/config/schema.ts';
@@ -83,7 +90,10 @@ export type AlertSource = (h: Harness, at: CameraSeed) => Promise<{ caseId: stri
 export interface Harness {
   app: FastifyInstance;
   url: string;
-  sql: Sql;
+  sql: Db;
+  users: UserStore;
+  /** PostgreSQL schema of this harness (on PG_URL). */
+  schema: string;
   /** The cases stage's store (real PostgreSQL schema). */
   store: CaseStore;
   cases: StoreCases;
@@ -95,10 +105,15 @@ export interface Harness {
   /** What the verdict hook received (the feedback to detection). */
   verdicts: Parameters<VerdictHook>[0][];
   configDir: string;
+  /** Legal documents: the demo certificate in <configDir>/document-keys. */
+  documentSettings: DocumentSettings;
   /** Real frames of vtest as JPEG (before, at, after). */
   frames: Buffer[];
   raiseAlert: AlertSource;
+  /** Logs in; returns the Cookie header (session + CSRF secret cookies). */
   login(username: string): Promise<string>;
+  /** Cookie and CSRF token headers for a state change as the session `cookie`. */
+  auth(cookie: string): Record<string, string>;
   close(): Promise<void>;
 }
 
@@ -119,18 +134,18 @@ export async function sealHit(h: Harness, at: CameraSeed) {
   const now = Date.now();
   const hit = {
     hitId: `hit-${randomUUID()}`, event: 'opened' as const, seq: 0, cameraId: at.cameraId, zoneId: 'sidewalk', rule: at.category,
-    startedAt: now - 60_000, at: now, score: 0.81,
+    startedAt: now - 60_000, at: now, lastSeenAt: now, score: 0.81, place: { box: [300, 250, 520, 510], frameSize: [768, 576] },
     detections: [
       { box: [300, 250, 380, 500] as [number, number, number, number], score: 0.81, classId: 0, className: 'person', label: 'person', modelId: 'yolox-nano' },
       { box: [450, 280, 520, 510] as [number, number, number, number], score: 0.66, classId: 0, className: 'person', label: 'person', modelId: 'yolox-nano' },
     ],
-    thresholds: { dwellSeconds: 60, minScore: 0.35 }, attributes: {},
-  } satisfies HitEventT;
+    models: ['tracker'], thresholds: { dwellSeconds: 60, minScore: 0.35 }, attributes: SAMPLE_ATTRIBUTES[at.category],
+  } as HitEventT;
   const sealed = await h.sealer.seal({
     hit,
     camera,
     frames: h.frames.map((jpeg, i) => ({ role: (['before', 'at', 'after'] as const)[i], capturedAt: now + (i - 1) * 1000, jpeg })),
-    models: [{ id: 'yolox-nano', sha256: '695e750a5d5754bb5a8d5325643b59282191a7e7a564e435a415fd3c578eab14' }],
+    models: [{ id: 'yolox-nano', kind: 'model', sha256: '695e750a5d5754bb5a8d5325643b59282191a7e7a564e435a415fd3c578eab14' }],
     clip: at.clip,
   });
   return { hit, evidence: { bundleId: sealed.bundleId, storageKey: sealed.storageKey, manifestSha256: sealed.manifestSha256 } };
@@ -147,6 +162,8 @@ export const storeAlertSource: AlertSource = async (h, at) => {
 
 export interface HarnessOptions {
   loginMax?: number;
+  /** Extra app options (throttle policy, trusted proxies, …). */
+  app?: Partial<Pick<ApiDeps, 'loginThrottle' | 'trustedProxies' | 'allowedOrigins' | 'intake' | 'city' | 'now' | 'securityNotice'>>;
   alertSource?: AlertSource;
   gb?: Gb28181Directory;
   live?: LiveViewManager;
@@ -159,13 +176,13 @@ export async function startHarness(port: number, opts: HarnessOptions = {}): Pro
   const schema = freshSchemaName('api');
   const dropSchema = await createSchema(schema);
   const store = await openCaseStore({ url: PG_URL, schema, migrations: [API_MIGRATION_DIR] });
-  const sql: Sql = store.db;
+  const sql = store.db;
   const users = new UserStore(sql);
   for (const u of USERS) await users.createUser({ ...u, password: PASSWORD });
 
   const configDir = mkdtempSync(path.join(os.tmpdir(), 'huiyan-api-cfg-'));
   writeFileSync(path.join(configDir, 'cameras.yaml'), opts.streamsYaml ?? STREAMS_YAML);
-  const cameras = new ConfigCameraDirectory(configDir);
+  const cameras = new CameraDirectory({ dir: configDir });
   await cameras.reload();
 
   const cases = new StoreCases(store);
@@ -175,12 +192,16 @@ export async function startHarness(port: number, opts: HarnessOptions = {}): Pro
   const keys = await KeyRing.loadOrCreate(path.join(configDir, 'keys'));
   const sealer = createEvidenceService({ store: evStore, keys, spoolDir: path.join(configDir, 'spool') });
   await sealer.init();
-  const evidence = new StoreEvidence(evStore, keys);
+  // Like the API process: public keys only (the sealer above holds the private key).
+  const evidence = await StoreEvidence.fromKeyDir(evStore, path.join(configDir, 'keys'));
   const bus = new AlertBus();
   const metrics = new ApiMetrics();
+  const documentSettings = documentSettingsFromEnv({ HUIYAN_DOCUMENT_KEYS: path.join(configDir, 'document-keys') });
   const app = await buildApp({
     users,
     cases,
+    parties: new PartyRegistry(store.db),
+    documents: documentIssuer(documentSettings, evidence),
     evidence,
     cameras,
     gb: opts.gb,
@@ -192,14 +213,18 @@ export async function startHarness(port: number, opts: HarnessOptions = {}): Pro
     cookieSecret: randomBytes(32).toString('hex'),
     loginLimit: { max: opts.loginMax ?? 50, timeWindowMs: 60_000 },
     checks: { postgres: async () => (await sql.query('SELECT 1')).length === 1 },
+    ...opts.app,
   });
   await app.listen({ host: '127.0.0.1', port });
-  const url = `http://127.0.0.1:${port}`;
+  const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
 
+  const csrfTokens = new Map<string, string>();
   const h: Harness = {
     app,
     url,
     sql,
+    users,
+    schema,
     store,
     cases,
     evidence,
@@ -208,12 +233,17 @@ export async function startHarness(port: number, opts: HarnessOptions = {}): Pro
     bus,
     verdicts,
     configDir,
+    documentSettings,
     frames: vtestFrames(),
     raiseAlert: opts.alertSource ?? storeAlertSource,
     async login(username) {
-      const r = await fetch(`${url}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password: PASSWORD }) });
-      if (r.status !== 200) throw new Error(`login ${username}: ${r.status}`);
-      return r.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+      const { cookie, csrfToken } = await loginAcknowledged(url, username, PASSWORD);
+      csrfTokens.set(cookie, csrfToken);
+      return cookie;
+    },
+    auth(cookie): Record<string, string> {
+      const token = csrfTokens.get(cookie);
+      return token ? { cookie, 'x-csrf-token': token } : { cookie };
     },
     async close() {
       await app.close();

@@ -8,6 +8,7 @@ import { addJob, CaseJob, dispatchConfigFromEnv, hitJobKey, jobOptions, makeQueu
 import { startStepWorker } from '../../../src/dispatch/runtime.ts';
 import { parseStreamsYaml } from '../../../src/config/load.ts';
 import { sealHit, STREAMS_YAML, type AlertSource, type Harness } from './harness.ts';
+import type { WarnFirstT } from '../../../src/config/schema.ts';
 
 export const TEST_REDIS = process.env.HUIYAN_TEST_REDIS ?? 'redis://127.0.0.1:6379';
 
@@ -19,7 +20,8 @@ export interface QueuePath {
   close(): Promise<void>;
 }
 
-export async function startQueuePath(h: Harness, redisUrl = TEST_REDIS): Promise<QueuePath> {
+/** `warnFirst`: every zone warns first with this block (限时整改); its warnings are not sent here. */
+export async function startQueuePath(h: Harness, redisUrl = TEST_REDIS, warnFirst?: WarnFirstT): Promise<QueuePath> {
   const cfg = {
     ...dispatchConfigFromEnv({ HUIYAN_REDIS_URL: redisUrl, HUIYAN_QUEUE_PREFIX: `tapi${randomBytes(4).toString('hex')}` }),
     attempts: 3,
@@ -29,7 +31,7 @@ export async function startQueuePath(h: Harness, redisUrl = TEST_REDIS): Promise
   const worker = startStepWorker(cfg, {
     queue: QUEUES.case,
     schema: CaseJob,
-    handle: caseStep({ store: h.store, locate: (id) => cams.get(id)?.location }),
+    handle: caseStep({ store: h.store, locate: (id) => cams.get(id)?.location, warnFirst: warnFirst && (() => warnFirst) }),
   });
   const caseQ = makeQueue(QUEUES.case, cfg);
   const feed = new CaseQueueAlertFeed(h.bus, h.cases, { redisUrl, prefix: cfg.prefix, cameraName: (id) => cams.get(id)?.name });

@@ -31,6 +31,8 @@ export interface SimOptions {
   tcpActivePort?: number;
   /** Address we bind and announce (Via, Contact, SDP); default 127.0.0.1. */
   localIp?: string;
+  /** Video the channels play (default vtest). */
+  media?: string;
 }
 
 interface Play {
@@ -54,6 +56,10 @@ export class DeviceSimulator extends EventEmitter<{ invite: [sdp: string]; bye: 
   disorder = false;
   wrongSsrc = false;
   corrupt = 0;
+  /** Send the PS stream map only in the first pack of each play (many devices do). */
+  psmOnlyAtStart = false;
+  /** Answer TCP offers with the same a=setup as offered (not the RFC 4145 complement). */
+  badSetup = false;
   readonly counters = { invites: 0, byes: 0, acks: 0, catalogQueries: 0, keepalives: 0, packets: 0 };
 
   constructor(readonly o: SimOptions) {
@@ -224,7 +230,7 @@ export class DeviceSimulator extends EventEmitter<{ invite: [sdp: string]; bye: 
     const answer = [
       'v=0', `o=${channel} 0 0 IN IP4 ${this.ip}`, 's=Play', `c=IN IP4 ${this.ip}`, 't=0 0',
       `m=video ${mediaPort} ${tcp ? 'TCP/RTP/AVP' : 'RTP/AVP'} 96`, 'a=sendonly', 'a=rtpmap:96 PS/90000',
-      ...(tcp ? [`a=setup:${sdp.setup === 'active' ? 'passive' : 'active'}`, 'a=connection:new'] : []), `y=${ssrc}`, 'f=',
+      ...(tcp ? [`a=setup:${(sdp.setup === 'active') !== this.badSetup ? 'passive' : 'active'}`, 'a=connection:new'] : []), `y=${ssrc}`, 'f=',
     ].join('\r\n') + '\r\n';
     this.send(makeResponse(req, 200, 'OK', [['content-type', 'APPLICATION/SDP'], ['contact', `<sip:${channel}@${this.ip}:${this.o.localPort}>`]], Buffer.from(answer)));
   }
@@ -239,8 +245,26 @@ export class DeviceSimulator extends EventEmitter<{ invite: [sdp: string]; bye: 
     p.sender = sender;
     sender.disorder = this.disorder;
     sender.corrupt = this.corrupt;
-    p.source = new PsSource({ onPack: (pack) => (sender.sendPack(pack), this.counters.packets++) });
+    p.source = new PsSource({ media: this.o.media, psmOnlyAtStart: this.psmOnlyAtStart, onPack: (pack) => (sender.sendPack(pack), this.counters.packets++) });
     sender.open().then(() => p.source?.start(), () => undefined);
+  }
+
+  /** From now on the running plays send RTP whose payload is zeros (packets arrive, no frame decodes). */
+  blankMedia(on: boolean): void {
+    for (const p of this.plays.values()) if (p.sender) p.sender.blank = on;
+  }
+
+  /** The device hangs up every play (BYE from its side), as on a restart or a stream switch. */
+  async hangUp(): Promise<void> {
+    for (const [callId, p] of this.plays) {
+      this.endMedia(p);
+      this.plays.delete(callId);
+      await this.request('BYE', [], Buffer.alloc(0), undefined, callId).catch(() => undefined);
+    }
+  }
+
+  get activePlays(): number {
+    return this.plays.size;
   }
 
   private endMedia(p: Play): void {

@@ -36,7 +36,11 @@ export function withPsm(pack: Buffer, videoId = 0xe0): Buffer {
 export interface PsSourceOptions {
   /** Seconds of vtest to play (looped); default: forever. */
   seconds?: number;
+  /** The video to play instead of vtest (e.g. a composite with a violation in it). */
+  media?: string;
   width?: number;
+  /** PSM in the first pack only (default: every 50th pack). */
+  psmOnlyAtStart?: boolean;
   onPack(pack: Buffer): void;
 }
 
@@ -50,7 +54,7 @@ export class PsSource {
   constructor(private readonly opts: PsSourceOptions) {}
 
   start(): void {
-    const args = ['-hide_banner', '-loglevel', 'error', '-re', '-stream_loop', '-1', '-i', VTEST];
+    const args = ['-hide_banner', '-loglevel', 'error', '-re', '-stream_loop', '-1', '-i', this.opts.media ?? VTEST];
     if (this.opts.seconds) args.push('-t', String(this.opts.seconds));
     args.push('-an', '-vf', `scale=${this.opts.width ?? 384}:-2`, '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency',
       '-g', '10', '-keyint_min', '10', '-bf', '0', '-f', 'vob', 'pipe:1');
@@ -78,7 +82,9 @@ export class PsSource {
       const pack = this.buf.subarray(start, next);
       this.buf = this.buf.subarray(next);
       this.videoId ??= findVideoId(pack);
-      this.opts.onPack(this.packs++ % 50 === 0 ? withPsm(pack, this.videoId ?? 0xe0) : Buffer.from(pack));
+      const n = this.packs++;
+      const psm = this.opts.psmOnlyAtStart ? n === 0 : n % 50 === 0;
+      this.opts.onPack(psm ? withPsm(pack, this.videoId ?? 0xe0) : Buffer.from(pack));
     }
   }
 

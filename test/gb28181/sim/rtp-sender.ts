@@ -18,6 +18,8 @@ export class RtpSender {
   disorder = false;
   /** Fraction of packets whose payload gets 8 random bytes overwritten (a broken encoder or link). */
   corrupt = 0;
+  /** Payloads replaced by zeros: RTP keeps arriving with the right SSRC, nothing decodes (a hung encoder). */
+  blank = false;
   private held?: Buffer;
 
   constructor(
@@ -61,6 +63,7 @@ export class RtpSender {
     const ts = Math.floor(Date.now() * 90) >>> 0;
     for (let off = 0; off < pack.length; off += MAX_PAYLOAD) {
       let payload = pack.subarray(off, off + MAX_PAYLOAD);
+      if (this.blank) payload = Buffer.alloc(payload.length);
       if (this.corrupt && Math.random() < this.corrupt) {
         payload = Buffer.from(payload);
         for (let k = 0; k < 8; k++) payload[Math.floor(Math.random() * payload.length)] = Math.floor(Math.random() * 256);

@@ -24,6 +24,14 @@ export class PsScanner {
   private carry: Buffer = Buffer.alloc(0);
   private skip = 0;
   private synced = false;
+  /** The latest program stream map, as bytes (start code to CRC). */
+  psm?: Buffer;
+
+  /**
+   * `carryPsm`: a stream map seen earlier (a device may send it only at session start); it is
+   * put right after the first pack header forwarded, so a fresh decoder knows the codec.
+   */
+  constructor(private readonly carryPsm?: Buffer) {}
 
   /** Feeds bytes; returns the bytes to forward (everything from the first pack header on). */
   push(chunk: Buffer): Buffer {
@@ -39,6 +47,10 @@ export class PsScanner {
       this.synced = true;
       this.carry = Buffer.alloc(0);
       this.scan(forward);
+      if (this.carryPsm && forward.length >= 14) {
+        const afterPack = 14 + (forward[13]! & 7);
+        forward = Buffer.concat([forward.subarray(0, afterPack), this.carryPsm, forward.subarray(afterPack)]);
+      }
       return forward;
     }
     this.scan(chunk);
@@ -84,6 +96,7 @@ export class PsScanner {
       if (id === 0xbc && len <= 1024) {
         if (i + 6 + len > buf.length) break;
         this.readPsm(buf.subarray(i + 6, i + 6 + len));
+        this.psm = Buffer.from(buf.subarray(i, i + 6 + len));
       } else if (id >= 0xc0 && id <= 0xef) {
         this.stats.pes++;
         if (id >= 0xe0) this.stats.videoPes++;

@@ -1,0 +1,61 @@
+// Browser test of legal review (Chromium): a case in a registered shop's frontage, confirmed
+// by an officer, is approved by the legal reviewer on legal.html with a discretion row; a
+// fine outside the row's range is refused by the server and shown.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { Job } from 'bullmq';
+import type { Browser } from 'playwright-core';
+import { caseStep } from '../../src/dispatch/case-step.ts';
+import { PartyRegistry } from '../../src/cases/parties/index.ts';
+import { CAM_A, sealHit, type Harness } from '../api/support/harness.ts';
+import { loginPage, shot, openBrowserHarness, closeBrowserHarness } from './support.ts';
+
+let h: Harness;
+let browser: Browser;
+
+before(async () => void ({ h, browser } = await openBrowserHarness(0)), { timeout: 180_000 });
+after(() => closeBrowserHarness(h, browser), { timeout: 180_000 });
+
+describe('legal review page', { timeout: 300_000 }, () => {
+  it('shows evidence, party and the discretion rows; approves inside the range', async () => {
+    await new PartyRegistry(h.store.db).create({ kind: 'shop', name: '示范水果店', licenceNo: '91330100MA2B20001X', contactPhone: '13800138000',
+      frontages: [{ cameraId: CAM_A.cameraId, zoneId: 'sidewalk' }] }, 'user:test');
+    const { hit, evidence } = await sealHit(h, CAM_A);
+    const step = caseStep({ store: h.store, locate: () => ({ district: CAM_A.district, street: CAM_A.street }), repeatWindowDays: 365 });
+    const { caseId } = (await step({ hit, evidence }, { name: 'case' } as Job)) as { caseId: string };
+    const officer = await h.login('officer_a');
+    const r = await fetch(`${h.url}/api/cases/${caseId}/confirm`, { method: 'POST', headers: { ...h.auth(officer), 'content-type': 'application/json' }, body: '{}' });
+    assert.equal(r.status, 200);
+
+    const page = await loginPage(browser, h.url, 'auditor');
+    await page.goto(`${h.url}/legal.html`);
+    await page.locator('body[data-ready="1"]').waitFor();
+    await page.click(`#queue tr[data-case="${caseId}"]`);
+    await page.locator('#party-name', { hasText: '示范水果店' }).waitFor();
+    assert.match(await page.locator('#sample-note').innerText(), /示例/);
+    await page.locator('#stills img').first().waitFor();
+    const row = page.locator('#discretion tr', { hasText: '一年内再次违法' });
+    await row.locator('input[type=radio]').check();
+    await page.fill('#fine', '300');
+    await page.click('#approve');
+    await page.locator('#msg', { hasText: 'outside the range' }).waitFor();
+    await page.fill('#fine', '100');
+    await page.click('#approve');
+    await page.locator('#msg', { hasText: '已审核通过' }).waitFor();
+    // The approval issued the signed notice: its link downloads the PDF the API registered.
+    const link = page.locator('#doc-notice_of_violation');
+    await link.waitFor();
+    assert.match(await page.locator('#documents').innerText(), /违法行为告知书 城管告〔\d{4}〕00001号/);
+    const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+    const pdf = readFileSync((await download.path())!);
+    assert.equal(pdf.subarray(0, 5).toString(), '%PDF-');
+    const [reg] = await h.sql.query<{ file_sha256: string }>('SELECT file_sha256 FROM case_documents WHERE case_id = $1', [caseId]);
+    assert.equal(createHash('sha256').update(pdf).digest('hex'), reg!.file_sha256);
+    await shot(page, 'legal-review.png');
+    const [rev] = await h.sql.query<{ state: string; proposed_fine: string }>('SELECT state, proposed_fine FROM legal_reviews WHERE case_id = $1', [caseId]);
+    assert.equal(rev!.state, 'approved');
+    assert.equal(Number(rev!.proposed_fine), 100);
+  });
+});
