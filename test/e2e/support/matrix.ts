@@ -106,10 +106,24 @@ export class MatrixSite {
   async cell(cameraId: string, rule: string): Promise<string> {
     const setup = this.setupErrors.get(cameraId);
     if (setup) throw new Error(`${cameraId}: its source could not be started: ${setup.message}`);
-    const found = await waitForCases(this.serve.url, this.logins.admin, cameraId, 300_000, 8_000);
+    const found = await waitForCases(this.serve.url, this.logins.admin, cameraId, 300_000, 8_000).catch(async (e: Error) => {
+      throw new Error(`${e.message}\n${await this.diagnose(cameraId)}`);
+    });
     assert.equal(found.length, 1, `exactly one case for ${cameraId}: ${JSON.stringify(found)}`);
     assert.equal(found[0]!.category, rule);
     return checkCase(this.serve.url, this.logins, found[0]!);
+  }
+
+  /** What a failed cell's report needs: the camera's health, its hits pending review, serve's lines about it. */
+  async diagnose(cameraId: string): Promise<string> {
+    const cams = await getJson<{ items: Array<{ id: string; health: unknown }> }>(`${this.serve.url}/api/cameras`, this.logins.admin).catch((e: Error) => ({ body: { items: [] }, error: e.message }));
+    const hits = await getJson<{ items: CaseRow[] }>(`${this.serve.url}/api/hits?limit=500`, this.logins.admin).catch(() => ({ body: { items: [] as CaseRow[] } }));
+    const lines = this.serve.output().split('\n').filter((l) => l.includes(cameraId) || /"level":"(warn|error)"/.test(l));
+    return [
+      `health: ${JSON.stringify(cams.body.items.find((c) => c.id === cameraId)?.health)}`,
+      `hits pending review: ${JSON.stringify(hits.body.items.filter((x) => x.cameraId === cameraId))}`,
+      `serve (its lines, warnings and errors; last 40):`, ...lines.slice(-40),
+    ].join('\n');
   }
 
   /**
