@@ -162,6 +162,11 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   app.get('/vendor/jsmpeg.min.js', { schema: { hide: true } }, async (_req, reply) =>
     reply.type('text/javascript').header('cache-control', 'public, max-age=86400').send(jsmpeg),
   );
+  // Browsers ask for /favicon.ico on their own (before any page names its icon).
+  const icon = await readFile(path.join(WEB_ROOT, 'favicon.svg'));
+  app.get('/favicon.ico', { schema: { hide: true } }, async (_req, reply) =>
+    reply.type('image/svg+xml').header('cache-control', 'public, max-age=86400').send(icon),
+  );
   await app.register(fastifyStatic, { root: WEB_ROOT, prefix: '/', index: ['index.html'] });
   return app;
 }

@@ -33,7 +33,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env) {
   const evStore = openStore(ev);
   await evStore.init();
   // Verify-only: the private signing key stays with the evidence worker.
-  const evidence = await StoreEvidence.fromKeyDir(evStore, ev.HUIYAN_EVIDENCE_KEYS);
+  const evidence = await StoreEvidence.fromKeyDir(evStore, ev.HUIYAN_EVIDENCE_KEYS, ev.HUIYAN_EVIDENCE_SPOOL);
   const dispatch = dispatchConfigFromEnv(env);
   const api = await startApiServer({
     store,

@@ -124,12 +124,16 @@ export interface EvidenceFile {
 export interface VerifyView {
   ok: boolean;
   problems: string[];
+  /** Sealed, but still in the evidence spool waiting for its upload to the store (not a fault yet). */
+  uploading?: boolean;
 }
 
 export interface EvidencePort {
   files(bundleId: string): Promise<EvidenceFile[] | null>;
   read(bundleId: string, name: string): Promise<Buffer | null>;
   verify(bundleId: string): Promise<VerifyView>;
+  /** Whether a bundle the store lacks is still queued for upload on this machine's spool. */
+  uploading(bundleId: string): Promise<boolean>;
 }
 
 export interface CameraRuntime {

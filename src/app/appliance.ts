@@ -115,7 +115,7 @@ async function startApi(env: NodeJS.ProcessEnv, store: CaseStore, cameras: Camer
   const dispatch = dispatchConfigFromEnv(env);
   const api = await startApiServer({
     store,
-    evidence: await StoreEvidence.fromKeyDir(evStore, ev.HUIYAN_EVIDENCE_KEYS),
+    evidence: await StoreEvidence.fromKeyDir(evStore, ev.HUIYAN_EVIDENCE_KEYS, ev.HUIYAN_EVIDENCE_SPOOL),
     streamsConfigDir: directory.dir,
     cameras: directory,
     runtime: new ManagerRuntime(cameras),

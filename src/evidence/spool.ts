@@ -94,6 +94,18 @@ export class Spool {
     return (await readdir(this.pendingDir).catch(() => [] as string[])).filter((n) => !n.startsWith('.')).sort();
   }
 
+  /**
+   * Where a sealed bundle waits on this disk: `pending` (queued for upload to the store),
+   * `failed` (refused by the store, kept) or null (not in this spool: uploaded, or sealed on
+   * another machine). Only reads folder names; safe from a process that does not own the spool.
+   */
+  async whereIs(bundleId: string): Promise<'pending' | 'failed' | null> {
+    const has = async (dir: string) => (await readdir(dir).catch(() => [] as string[])).some((n) => n.includes(`-${bundleId}.`));
+    if (await has(this.pendingDir)) return 'pending';
+    if (await has(this.failedDir)) return 'failed';
+    return null;
+  }
+
   async readPending(name: string): Promise<PendingBundle> {
     const dir = path.join(this.pendingDir, name);
     const meta = PendingMeta.parse(JSON.parse(await readFile(path.join(dir, 'meta.json'), 'utf8')));

@@ -66,8 +66,10 @@ function readings(c, kind) {
 
 function readingList(kind, items) {
   return el('ul', { class: 'readings', id: kind }, items.map((r) => {
-    const btn = el('button', { class: 'copy', dataset: { copy: r.text }, onclick: () => copyText(r.text, btn) }, t('copy'));
-    return el('li', {}, el('span', { class: 'reading' }, r.text), ' ', btn,
+    // A number masked for this viewer (no pii:read) is no use on the clipboard: no copy button.
+    const masked = r.text.includes('*');
+    const btn = masked ? null : el('button', { class: 'copy', dataset: { copy: r.text }, onclick: () => copyText(r.text, btn) }, t('copy'));
+    return el('li', {}, el('span', { class: 'reading' }, r.text), masked ? el('span', { class: 'meta' }, ` ${t('masked')}`) : [' ', btn],
       r.confidence !== undefined ? el('span', { class: 'meta' }, ` ${t('confidence')} ${Math.round(r.confidence * 100)}%`) : null,
       r.source ? el('span', { class: 'meta' }, ` · ${t('sourceLine')}「${r.source}」`) : null);
   }));
@@ -199,26 +201,40 @@ async function select(id) {
   loadDocuments(c.id);
   if (c.bundleId) loadEvidence(c);
   if (c.warning?.after?.bundleId) loadAfterFrames(c);
-  if (canVerify && c.bundleId) {
-    api(`/api/cases/${c.id}/verify`).then((v) => {
-      const box = document.getElementById('verify');
-      box.className = v.ok ? 'h-live' : 'h-down';
-      box.dataset.ok = String(v.ok);
-      box.textContent = v.ok ? `✔ ${t('verified')} · ${v.bundleId}` : `✖ ${t('notVerified')}: ${v.problems.join('; ')}`;
-    }).catch(() => {});
-  }
+  if (canVerify && c.bundleId) showVerify(c);
   if (canAudit) loadAudit(c.id);
+}
+
+/** The bundle's check (hashes, signature, chain); while it is still uploading, says so instead of failing. */
+function showVerify(c) {
+  api(`/api/cases/${c.id}/verify`).then((v) => {
+    const box = document.getElementById('verify');
+    if (!box || current?.id !== c.id) return;
+    box.className = v.ok ? 'h-live' : v.uploading ? 'meta' : 'h-down';
+    box.dataset.ok = String(v.ok);
+    box.textContent = v.ok ? `✔ ${t('verified')} · ${v.bundleId}` : v.uploading ? `⏳ ${t('uploading')}` : `✖ ${t('notVerified')}: ${v.problems.join('; ')}`;
+  }).catch(() => {});
 }
 
 async function loadEvidence(c) {
   let files = [];
   try {
-    files = (await api(`/api/cases/${c.id}/evidence`)).files;
+    const x = await api(`/api/cases/${c.id}/evidence`);
+    // Sealed but still in the spool: say so and look again until the upload is done.
+    if (x.uploading) {
+      if (current?.id !== c.id) return;
+      document.getElementById('frames')?.replaceChildren(el('p', { class: 'meta', id: 'uploading' }, `⏳ ${t('uploading')}`));
+      setTimeout(() => { if (current?.id === c.id) loadEvidence(c); }, 3000);
+      return;
+    }
+    files = x.files;
   } catch {
     document.getElementById('frames')?.replaceChildren(el('p', { class: 'meta' }, t('loadFailed')));
     return;
   }
   if (current?.id !== c.id) return;
+  // Once the pictures are there the bundle can be verified too.
+  if (canVerify && document.getElementById('verify')?.textContent.startsWith('⏳')) showVerify(c);
   const byKind = (k) => files.find((f) => f.kind === k);
   document.getElementById('frames').replaceChildren(...ROLES.flatMap((role) =>
     ['original', 'annotated'].map((v) => [v, byKind(`${v}:${role}`)]).filter(([, f]) => f).map(([v, f]) => slot(role, v, c.id, f))));

@@ -3,7 +3,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { chmodSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { UserStore } from '../../src/api/auth/users.ts';
@@ -41,6 +41,15 @@ before(async () => {
 after(async () => h?.close(), { timeout: 60_000 });
 
 describe('login and sessions', () => {
+  it('serves the site icon before login (the browser asks for /favicon.ico on every page)', async () => {
+    for (const p of ['/favicon.ico', '/favicon.svg']) {
+      const r = await get(p);
+      assert.equal(r.status, 200, p);
+      assert.match(r.headers.get('content-type') ?? '', /image\/svg\+xml/);
+      assert.match(await r.text(), /^<svg /);
+    }
+  });
+
   it('rejects a wrong password and an unknown user alike, and needs a session for data', async () => {
     const wrong = await post('/api/login', { username: 'officer_a', password: 'nope' });
     const unknown = await post('/api/login', { username: 'ghost', password: PASSWORD });
@@ -196,6 +205,34 @@ describe('evidence', () => {
     assert.equal(bad.ok, false);
     assert.match(bad.problems.join(' '), new RegExp(`file-altered: ${target.replace('.', '\\.')}`));
     assert.equal((await get(`/api/cases/${caseId}/verify`, officer)).status, 403);
+  });
+
+  it('says "uploading" for a sealed bundle the store does not hold yet, then serves and verifies it', { timeout: 120_000 }, async () => {
+    await h.raiseAlert(h, CAM_A); // the spool learns the camera's chain head while the store is up
+    // The store goes down while a hit is sealed (its folder is a plain file): the bundle stays in the spool.
+    const aside = `${h.storeDir}.aside`;
+    renameSync(h.storeDir, aside);
+    writeFileSync(h.storeDir, 'not a folder');
+    let caseId: string;
+    try {
+      ({ caseId } = await h.raiseAlert(h, CAM_A));
+    } finally {
+      await h.sealer.uploader.stop(); // no retry until the checks below are done
+      rmSync(h.storeDir);
+      renameSync(aside, h.storeDir);
+    }
+    // The store is back and does not have the bundle yet.
+    const list = await (await get(`/api/cases/${caseId}/evidence`, officer)).json();
+    assert.deepEqual([list.uploading, list.files], [true, []], JSON.stringify(list));
+    const pending = await (await get(`/api/cases/${caseId}/verify`, auditor)).json();
+    assert.deepEqual([pending.ok, pending.uploading], [false, true], JSON.stringify(pending));
+    assert.match(pending.problems.join(' '), /sealed in the evidence spool and waiting for its upload/);
+
+    h.sealer.uploader.start();
+    await h.sealer.uploader.drain();
+    const v = await (await get(`/api/cases/${caseId}/verify`, auditor)).json();
+    assert.deepEqual([v.ok, v.uploading], [true, undefined], JSON.stringify(v));
+    assert.ok((await (await get(`/api/cases/${caseId}/evidence`, officer)).json()).files.length > 0);
   });
 });
 

@@ -96,6 +96,21 @@ describe('review page', { timeout: 300_000 }, () => {
     await shot(officer, 'review-facts.png');
   });
 
+  it('says the evidence is uploading while the bundle waits in the spool, and shows it once it is in the store', async () => {
+    // The API's answer while the sealed bundle is still in the spool (test/api/api.test.ts makes it for real).
+    let asked = 0;
+    await officer.route('**/api/cases/*/evidence', async (route) => {
+      if (++asked <= 2) return route.fulfill({ json: { bundleId: 'b', files: [], uploading: true } });
+      await route.continue();
+    });
+    await officer.goto(`${h.url}/review.html?case=${pending}`);
+    await officer.locator('#uploading').waitFor();
+    assert.match((await officer.locator('#frames').textContent()) ?? '', /正在上传/);
+    await officer.waitForFunction(() => document.querySelectorAll('#frames img').length === 6, undefined, { timeout: 30_000 });
+    assert.ok(asked >= 3);
+    await officer.unroute('**/api/cases/*/evidence');
+  });
+
   it('draws Chinese class names and no rule id into the annotated picture', () => {
     const svg = overlaySvg(768, 576, {
       detections: [
@@ -391,15 +406,22 @@ describe('personal data on the review page', { timeout: 300_000 }, () => {
       await page.goto(`${h.url}/review.html?case=${caseId}`);
       await page.locator('#phones .reading').first().waitFor();
       const shown = await page.locator('#phones .reading').allTextContents();
+      const copyButtons = await page.locator('#phones button.copy').count();
+      const list = (await page.locator('#phones').textContent()) ?? '';
       const html = await page.content();
       if (user === 'officer_a') await shot(page, 'review-masked-phone.png');
       await page.context().close();
-      return { shown, html };
+      return { shown, copyButtons, list, html };
     };
     const officer = await phones('officer_a');
     assert.deepEqual(officer.shown, ['138****5678']);
     assert.doesNotMatch(officer.html, /138-?1234-?5678/, 'the number is not in the page at all');
-    assert.deepEqual((await phones('commander')).shown, ['13812345678']);
+    // A masked number is not offered for copying; the page says it is masked.
+    assert.equal(officer.copyButtons, 0);
+    assert.match(officer.list, /已脱敏/);
+    const commander = await phones('commander');
+    assert.deepEqual(commander.shown, ['13812345678']);
+    assert.equal(commander.copyButtons, 1);
   });
 });
 

@@ -6,6 +6,7 @@ import { MANIFEST, SIGNATURE } from '../../evidence/layout.ts';
 import { BundleManifest, SignatureFile, type BundleManifestT } from '../../evidence/manifest.ts';
 import { EvidenceAltered } from '../errors.ts';
 import type { EvidenceStore } from '../../evidence/store/types.ts';
+import { Spool } from '../../evidence/spool.ts';
 import { findBundle, verifyBundle } from '../../evidence/verify.ts';
 import type { EvidenceFile, EvidencePort, VerifyView } from '../ports.ts';
 
@@ -42,11 +43,20 @@ export class StoreEvidence implements EvidencePort {
     private keys: KeyRing,
     /** Re-reads the public keys when a signature names a key not yet known (rotated since). */
     private readonly reloadKeys?: () => Promise<KeyRing>,
+    /** The evidence spool on this machine (read only): tells "still uploading" from "missing". */
+    private readonly spool?: Spool,
   ) {}
 
-  /** The API holds public keys only: `KeyRing.loadPublic(dir)`, reloaded on an unknown key id. */
-  static async fromKeyDir(store: EvidenceStore, keysDir: string): Promise<StoreEvidence> {
-    return new StoreEvidence(store, await KeyRing.loadPublic(keysDir), () => KeyRing.loadPublic(keysDir));
+  /**
+   * The API holds public keys only: `KeyRing.loadPublic(dir)`, reloaded on an unknown key id.
+   * `spoolDir`: the evidence workers' spool (HUIYAN_EVIDENCE_SPOOL) where it is on this machine.
+   */
+  static async fromKeyDir(store: EvidenceStore, keysDir: string, spoolDir?: string): Promise<StoreEvidence> {
+    return new StoreEvidence(store, await KeyRing.loadPublic(keysDir), () => KeyRing.loadPublic(keysDir), spoolDir ? new Spool(spoolDir) : undefined);
+  }
+
+  async uploading(bundleId: string): Promise<boolean> {
+    return (await this.spool?.whereIs(bundleId)) === 'pending';
   }
 
   private async verifySig(bytes: Buffer, sig: { alg?: string; keyId: string; sig: string }): Promise<'ok' | 'bad' | 'unknown-key'> {
@@ -110,7 +120,12 @@ export class StoreEvidence implements EvidencePort {
 
   async verify(bundleId: string): Promise<VerifyView> {
     const prefix = await this.prefixOf(bundleId);
-    if (!prefix) return { ok: false, problems: [`bundle ${bundleId} not found in the store`] };
+    if (!prefix) {
+      const at = await this.spool?.whereIs(bundleId);
+      if (at === 'pending') return { ok: false, uploading: true, problems: [`bundle ${bundleId} is sealed in the evidence spool and waiting for its upload to the store`] };
+      if (at === 'failed') return { ok: false, problems: [`bundle ${bundleId} was refused by the store; it is kept in the evidence spool's failed folder`] };
+      return { ok: false, problems: [`bundle ${bundleId} not found in the store`] };
+    }
     let r = await verifyBundle(this.store, this.keys, prefix);
     // A key made after this process loaded its keyring (a new site, a rotation): reload once.
     if (r.problems.some((p) => p.kind === 'unknown-key') && this.reloadKeys) {

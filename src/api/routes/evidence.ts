@@ -43,12 +43,13 @@ export const evidenceRoutes: FastifyPluginAsyncZod<EvidenceRouteOptions> = async
 
   app.get(
     '/api/cases/:id/evidence',
-    { preHandler: guard('evidence:view'), schema: { tags: ['evidence'], summary: 'Files of the evidence bundle', params: CaseIdParams, querystring: BundleQuery, response: { ...Errors, 200: z.object({ bundleId: z.string(), files: z.array(FileBody) }) } } },
+    { preHandler: guard('evidence:view'), schema: { tags: ['evidence'], summary: 'Files of the evidence bundle (none yet, with uploading: true, while the sealed bundle waits in the spool)', params: CaseIdParams, querystring: BundleQuery, response: { ...Errors, 200: z.object({ bundleId: z.string(), files: z.array(FileBody), uploading: z.boolean().optional() }) } } },
     async (req) => {
       const { bundleId } = await bundleOf(req);
       const files = await evidence.files(bundleId);
-      if (!files) throw new NotFound(`bundle ${bundleId} is missing`);
-      return { bundleId, files };
+      if (files) return { bundleId, files };
+      if (await evidence.uploading(bundleId)) return { bundleId, files: [], uploading: true };
+      throw new NotFound(`bundle ${bundleId} is missing`);
     },
   );
 
@@ -101,7 +102,7 @@ export const evidenceRoutes: FastifyPluginAsyncZod<EvidenceRouteOptions> = async
 
   app.get(
     '/api/cases/:id/verify',
-    { preHandler: guard('evidence:verify'), schema: { tags: ['evidence'], summary: 'Verify hashes, signature and chain of the bundle', params: CaseIdParams, querystring: BundleQuery, response: { ...Errors, 200: z.object({ bundleId: z.string(), ok: z.boolean(), problems: z.array(z.string()) }) } } },
+    { preHandler: guard('evidence:verify'), schema: { tags: ['evidence'], summary: 'Verify hashes, signature and chain of the bundle', params: CaseIdParams, querystring: BundleQuery, response: { ...Errors, 200: z.object({ bundleId: z.string(), ok: z.boolean(), problems: z.array(z.string()), uploading: z.boolean().optional() }) } } },
     async (req) => {
       const p = who(req);
       const { c, bundleId } = await bundleOf(req);

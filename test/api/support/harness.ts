@@ -192,8 +192,8 @@ export async function startHarness(port: number, opts: HarnessOptions = {}): Pro
   const keys = await KeyRing.loadOrCreate(path.join(configDir, 'keys'));
   const sealer = createEvidenceService({ store: evStore, keys, spoolDir: path.join(configDir, 'spool') });
   await sealer.init();
-  // Like the API process: public keys only (the sealer above holds the private key).
-  const evidence = await StoreEvidence.fromKeyDir(evStore, path.join(configDir, 'keys'));
+  // Like the API process: public keys only (the sealer above holds the private key), the spool read only.
+  const evidence = await StoreEvidence.fromKeyDir(evStore, path.join(configDir, 'keys'), path.join(configDir, 'spool'));
   const bus = new AlertBus();
   const metrics = new ApiMetrics();
   const documentSettings = documentSettingsFromEnv({ HUIYAN_DOCUMENT_KEYS: path.join(configDir, 'document-keys') });

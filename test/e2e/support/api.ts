@@ -94,10 +94,9 @@ export async function checkCase(url: string, logins: Logins, c: CaseRow): Promis
   // A case names its bundle once it is sealed in the spool; the uploader then moves it to the
   // store, media first and manifest last. On a busy box (or after a restart with a backlog) that
   // can outlast the wait for the case: give the upload its time, then the bundle must verify.
-  const verify = () => getJson<{ ok: boolean; problems: string[] }>(`${url}/api/cases/${c.id}/verify`, logins.admin);
-  const uploading = (p: string[]) => p.length > 0 && p.every((x) => /not found in the store|manifest-missing/.test(x));
+  const verify = () => getJson<{ ok: boolean; problems: string[]; uploading?: boolean }>(`${url}/api/cases/${c.id}/verify`, logins.admin);
   let v = await verify();
-  for (const deadline = Date.now() + 180_000; v.status === 200 && !v.body.ok && uploading(v.body.problems) && Date.now() < deadline; v = await verify()) {
+  for (const deadline = Date.now() + 180_000; v.status === 200 && !v.body.ok && v.body.uploading && Date.now() < deadline; v = await verify()) {
     await new Promise((r) => setTimeout(r, 2000));
   }
   assert.equal(v.status, 200, JSON.stringify(v.body));
