@@ -34,6 +34,11 @@ export const DetectionEnv = z.object({
   HUIYAN_THREADS: z.coerce.number().int().min(1).default(2),
   /** YAML with the GB28181 SIP server settings (src/ingest/gb28181/config.ts); absent: no SIP server. */
   HUIYAN_GB28181_CONFIG: z.string().optional(),
+  /**
+   * Seconds without an analysed sample, after a warning's time limit, before the hit is filed
+   * with the last frame held ("no after frame: camera silent"; docs/cases.md, warn first).
+   */
+  HUIYAN_CAMERA_SILENT_SECONDS: z.coerce.number().positive().default(30),
 });
 
 export interface Detection {
@@ -108,7 +113,7 @@ export async function startDetection(o: DetectionOptions): Promise<Detection> {
     for (const i of loaded.issues) o.log.warn('camera config issue', { issue: i });
   }
   const engineOptions = await engineOptionsFactory(o.store, e.HUIYAN_THREADS, cameras.cameras());
-  const pipeline = new DetectionPipeline({ feed: cameras, scheduler, sink: outbox, engineOptions, log: o.log.child({ part: 'pipeline' }) });
+  const pipeline = new DetectionPipeline({ feed: cameras, scheduler, sink: outbox, engineOptions, silenceMs: e.HUIYAN_CAMERA_SILENT_SECONDS * 1000, log: o.log.child({ part: 'pipeline' }) });
   pipeline.start();
   // Models before streams: samples that arrive while a detector loads would be dropped.
   await scheduler.preload(cameras.cameras().flatMap(modelsOf));
