@@ -4,6 +4,7 @@ import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { TransitionError } from './ports.ts';
 import { createLogger } from '../util/log.ts';
+import { EvidenceAltered } from '../evidence/reader.ts';
 
 const log = createLogger({ stage: 'api' });
 
@@ -11,10 +12,7 @@ export class NotFound extends Error {
   readonly statusCode = 404;
 }
 
-/** Stored evidence no longer matches its sealed hash or signature: never served. */
-export class EvidenceAltered extends Error {
-  readonly statusCode = 409;
-}
+export { EvidenceAltered };
 
 export function registerErrors(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, req, reply) => {

@@ -8,7 +8,7 @@ import { dispatchConfigFromEnv } from '../dispatch/queues.ts';
 import { evidenceEnv, openStore } from '../evidence/config.ts';
 import { PROJECT_ROOT } from '../inference/manifest.ts';
 import { createLogger } from '../util/log.ts';
-import { StoreEvidence } from './adapters/evidence-store.ts';
+import { StoreEvidence } from '../evidence/reader.ts';
 import { API_MIGRATION_DIR } from './db.ts';
 import { demoUsers, ensureUsers } from './seed.ts';
 import { startApiServer } from './server.ts';

@@ -112,29 +112,8 @@ export interface CasesPort {
   audit(entry: { actor: string; action: string; caseId: string; file?: string; bundleId?: string }): Promise<void>;
 }
 
-export interface EvidenceFile {
-  name: string;
-  sha256: string;
-  bytes: number;
-  /** original | annotated | redacted | clip | manifest */
-  kind: string;
-  contentType: string;
-}
-
-export interface VerifyView {
-  ok: boolean;
-  problems: string[];
-  /** Sealed, but still in the evidence spool waiting for its upload to the store (not a fault yet). */
-  uploading?: boolean;
-}
-
-export interface EvidencePort {
-  files(bundleId: string): Promise<EvidenceFile[] | null>;
-  read(bundleId: string, name: string): Promise<Buffer | null>;
-  verify(bundleId: string): Promise<VerifyView>;
-  /** Whether a bundle the store lacks is still queued for upload on this machine's spool. */
-  uploading(bundleId: string): Promise<boolean>;
-}
+// The API reads sealed evidence through the evidence stage's reader.
+export type { EvidenceFile, VerifyView, EvidenceReader as EvidencePort } from '../evidence/reader.ts';
 
 export interface CameraRuntime {
   health(cameraId: string): SourceHealth | undefined;

@@ -16,7 +16,7 @@ import { ApiMetrics } from './metrics.ts';
 import { readIntake } from '../dispatch/intake.ts';
 import { PartyRegistry } from '../cases/parties/index.ts';
 import { documentSettingsFromEnv, type DocumentSettings } from '../cases/documents/index.ts';
-import { documentIssuer } from './adapters/documents.ts';
+import { documentIssuer } from '../cases/documents/index.ts';
 import { loadWebhooks, type WebhookEndpointT } from '../dispatch/webhook.ts';
 import type { CameraRuntime, EvidencePort, Gb28181Directory, VerdictHook } from './ports.ts';
 

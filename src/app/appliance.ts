@@ -21,7 +21,7 @@ import { documentSettingsFromEnv } from '../cases/documents/index.ts';
 import type { ApiSecurity } from '../api/env.ts';
 import { API_MIGRATION_DIR } from '../api/db.ts';
 import { ManagerRuntime } from '../api/adapters/camera-manager.ts';
-import { StoreEvidence } from '../api/adapters/evidence-store.ts';
+import { StoreEvidence } from '../evidence/reader.ts';
 import { demoUsers, ensureUsers } from '../api/seed.ts';
 import { evidenceEnv, openStore } from '../evidence/config.ts';
 import { SipServerDirectory } from '../api/adapters/gb28181.ts';

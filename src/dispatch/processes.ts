@@ -25,10 +25,10 @@ import { deliverWebhook, loadWebhooks } from './webhook.ts';
 import { startMaintenance } from './maintenance.ts';
 import { scheduleWarning, warnStep, WarnJob } from './warn.ts';
 import { UnrecoverableError } from 'bullmq';
-import { documentSettingsFromEnv, type DocumentIssuer } from '../cases/documents/index.ts';
+import { documentIssuer, documentSettingsFromEnv, type DocumentIssuer } from '../cases/documents/index.ts';
 // The API's readers of sealed bundles (manifest-checked stills) and its issuer wiring, shared with the order to correct.
-import { StoreEvidence } from '../api/adapters/evidence-store.ts';
-import { documentIssuer } from '../api/adapters/documents.ts';
+import { StoreEvidence } from '../evidence/reader.ts';
+
 
 export interface RunningWorker {
   close(): Promise<void>;

@@ -13,7 +13,7 @@ import { caseStep } from '../../src/dispatch/case-step.ts';
 import { verifyDocumentSignature, loadBureauCertificate, nextDocumentNo } from '../../src/cases/documents/index.ts';
 import { PROJECT_ROOT } from '../../src/inference/manifest.ts';
 import { PG_URL } from '../cases/stores.ts';
-import { documentIssuer } from '../../src/api/adapters/documents.ts';
+import { documentIssuer } from '../../src/cases/documents/index.ts';
 import { CAM_A, DISTRICT_A, sealHit, startHarness, USERS, type Harness } from './support/harness.ts';
 
 let h: Harness;

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ensureRedis } from '../../src/app/local-redis.ts';
 import { API_MIGRATION_DIR, startApiServer } from '../../src/api/server.ts';
-import { StoreEvidence } from '../../src/api/adapters/evidence-store.ts';
+import { StoreEvidence } from '../../src/evidence/reader.ts';
 import { FsEvidenceStore, KeyRing } from '../../src/evidence/index.ts';
 import { openCaseStore } from '../../src/cases/index.ts';
 import { createLogger } from '../../src/util/log.ts';

@@ -7,3 +7,4 @@ export { DocumentIssuer, nextDocumentNo } from './issue.ts';
 export { listDocuments, readDocument, findDocument, publicLookup, verifyUrl, MIN_PREFIX, type DocumentMeta, type PublicDocument } from './registry.ts';
 export { verifyDocumentSignature, type SignatureCheck } from './verify.ts';
 export { checkDocument, type DocumentCheck } from './check.ts';
+export { documentIssuer, stillsFromEvidence } from './stills.ts';

@@ -1,14 +1,45 @@
-// EvidencePort over the evidence stage's store: files come from the signed manifest, reads
-// from the store, verification from its verifyBundle (hashes, signature, placement).
+// The read side of sealed evidence (the API, the case worker's documents): files come from the
+// signed manifest, reads from the store, verification from verifyBundle (hashes, signature,
+// placement). It holds public keys only; the private signing key stays with the sealer.
 import { createHash } from 'node:crypto';
-import { KeyRing } from '../../evidence/keys.ts';
-import { MANIFEST, SIGNATURE } from '../../evidence/layout.ts';
-import { BundleManifest, SignatureFile, type BundleManifestT } from '../../evidence/manifest.ts';
-import { EvidenceAltered } from '../errors.ts';
-import type { EvidenceStore } from '../../evidence/store/types.ts';
-import { Spool } from '../../evidence/spool.ts';
-import { findBundle, verifyBundle } from '../../evidence/verify.ts';
-import type { EvidenceFile, EvidencePort, VerifyView } from '../ports.ts';
+import { KeyRing } from './keys.ts';
+import { MANIFEST, SIGNATURE } from './layout.ts';
+import { BundleManifest, SignatureFile, type BundleManifestT } from './manifest.ts';
+import type { EvidenceStore } from './store/types.ts';
+import { Spool } from './spool.ts';
+import { findBundle, verifyBundle } from './verify.ts';
+
+export interface EvidenceFile {
+  name: string;
+  sha256: string;
+  bytes: number;
+  /** original | annotated | redacted | clip | manifest | signature | other (with `:<role>` for frames) */
+  kind: string;
+  contentType: string;
+}
+
+export interface VerifyView {
+  ok: boolean;
+  problems: string[];
+  /** Sealed, but still in the evidence spool waiting for its upload to the store (not a fault yet). */
+  uploading?: boolean;
+}
+
+/** What readers of sealed evidence need; StoreEvidence is the one implementation. */
+export interface EvidenceReader {
+  /** The bundle's files as its signed manifest lists them; null when the store lacks the bundle. */
+  files(bundleId: string): Promise<EvidenceFile[] | null>;
+  /** One file's bytes, re-hashed against the manifest (EvidenceAltered on a mismatch). */
+  read(bundleId: string, name: string): Promise<Buffer | null>;
+  verify(bundleId: string): Promise<VerifyView>;
+  /** Whether a bundle the store lacks is still queued for upload on this machine's spool. */
+  uploading(bundleId: string): Promise<boolean>;
+}
+
+/** Stored evidence no longer matches its sealed hash or signature: never served (HTTP 409). */
+export class EvidenceAltered extends Error {
+  readonly statusCode = 409;
+}
 
 const TYPES: Record<string, string> = { jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png', mp4: 'video/mp4', json: 'application/json' };
 const typeOf = (name: string) => TYPES[name.split('.').pop()?.toLowerCase() ?? ''] ?? 'application/octet-stream';
@@ -34,7 +65,7 @@ function safeJson(b: Buffer): unknown {
   }
 }
 
-export class StoreEvidence implements EvidencePort {
+export class StoreEvidence implements EvidenceReader {
   /** bundleId → store prefix; bundles never move once sealed. */
   private readonly prefixes = new Map<string, string>();
 

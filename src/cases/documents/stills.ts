@@ -1,13 +1,16 @@
-// The document issuer on the API's evidence port: the stills of a case are the originals of its
+// The document issuer on the evidence reader: the stills of a case are the originals of its
 // sealed bundle, each re-hashed against the manifest before it is printed with its hash.
 import { createHash } from 'node:crypto';
-import type { EvidencePort } from '../ports.ts';
-import { DocumentError, DocumentIssuer, StillsUnavailableError, loadBureauCertificate, type DocumentSettings, type StillReader } from '../../cases/documents/index.ts';
+import type { EvidenceReader } from '../../evidence/reader.ts';
+import { loadBureauCertificate } from './certificate.ts';
+import type { DocumentSettings } from './config.ts';
+import { DocumentError, StillsUnavailableError, type StillReader } from './facts.ts';
+import { DocumentIssuer } from './issue.ts';
 
 const ROLES = ['before', 'at', 'after'];
 
 /** Original stills (kind `original:<role>`) in before/at/after order; DocumentError on a mismatch, StillsUnavailableError when the bundle cannot be read now. */
-export function stillsFromEvidence(evidence: EvidencePort): StillReader {
+export function stillsFromEvidence(evidence: EvidenceReader): StillReader {
   return async (bundleId) => {
     const files = await evidence.files(bundleId);
     // Sealed but not yet uploaded from the evidence worker's spool (or the store is down): try again later.
@@ -24,5 +27,5 @@ export function stillsFromEvidence(evidence: EvidencePort): StillReader {
 }
 
 /** The issuer of a process: the bureau's certificate (the demo one is created on first start). */
-export const documentIssuer = (settings: DocumentSettings, evidence: EvidencePort) =>
+export const documentIssuer = (settings: DocumentSettings, evidence: EvidenceReader) =>
   new DocumentIssuer(settings, loadBureauCertificate(settings), stillsFromEvidence(evidence));
