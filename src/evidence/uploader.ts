@@ -167,6 +167,7 @@ export class SpoolUploader extends EventEmitter {
 
   private async uploadOne(p: PendingBundle): Promise<void> {
     const r = p.meta.record;
+    const started = Date.now();
     const retainUntil = p.meta.retainUntil ? new Date(p.meta.retainUntil) : undefined;
     // Media first, manifest and signature last: a bundle with a manifest in the store is complete.
     const order = [...p.meta.files.filter((f) => f !== MANIFEST && f !== SIGNATURE), MANIFEST, SIGNATURE];
@@ -183,6 +184,7 @@ export class SpoolUploader extends EventEmitter {
     await this.spool.removePending(p.name);
     this.h.uploaded++;
     this.h.lastUploadAt = Date.now();
+    this.log.debug('evidence bundle uploaded', { bundle: r.bundleId, cameraId: r.cameraId, ms: this.h.lastUploadAt - started, sinceSealMs: this.h.lastUploadAt - r.sealedAt });
     this.emit('uploaded', { ...r, spooled: false });
   }
 }

@@ -34,13 +34,16 @@ export function registerSourceKind(kind: string, factory: SourceFactory): void {
 
 /**
  * ffmpeg input options for an RTSP camera. `-timeout` (µs, ffmpeg 5.1) is the socket I/O timeout
- * (`-stimeout` no longer exists). The probe keeps ffmpeg's defaults: a 32 KiB probe with slice
- * threads brought a 1-frame-per-8-s camera's first frame from ~33 s to ~9 s, but left the
- * demo's MPEG-4 (vtest) stream with "Cannot determine format of input stream" — a camera that
- * never connects is worse than a slow first frame (the connect bound, 45 s, covers it).
+ * (`-stimeout` no longer exists). A 32 KiB probe and slice threads: with ffmpeg's defaults (5 MB
+ * probe, frame threads) a camera that sends one frame every 8 s delivered its first three samples
+ * together, 32 s after connecting (ffmpeg read packets until the probe filled, then each decoder
+ * frame-thread held a frame); now the first comes after ~13 s. The SDP already names the codec
+ * and its parameter sets, so the small probe loses nothing: H.264 cameras and the demo's MPEG-4
+ * Part 2 stream (vtest.avi) start as before (test/ingest/stream-conditions.test.ts,
+ * test/ingest/rtsp-source.test.ts, the demo).
  */
 export function rtspInputArgs(transport: 'tcp' | 'udp', timeoutMs: number): string[] {
-  return ['-rtsp_transport', transport, '-timeout', String(timeoutMs * 1000)];
+  return ['-rtsp_transport', transport, '-timeout', String(timeoutMs * 1000), '-thread_type', 'slice', '-probesize', '32768'];
 }
 
 /** Supervisor settings for a camera: the deployment's tuning with the camera's own watchdog bounds over it. */
