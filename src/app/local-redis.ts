@@ -5,10 +5,10 @@
 // no setup.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import type { Logger } from '../util/log.ts';
+import { freePort } from '../util/net.ts';
 
 export interface RedisHandle {
   url: string;
@@ -30,16 +30,6 @@ async function answersPing(url: string, timeoutMs = 1500): Promise<boolean> {
   }
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 export interface EnsureRedisOptions {
   url?: string;

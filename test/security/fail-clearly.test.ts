@@ -17,6 +17,7 @@ import { openCaseStore } from '../../src/cases/index.ts';
 import { createLogger } from '../../src/util/log.ts';
 import { PG_URL, createSchema, freshSchemaName } from '../cases/stores.ts';
 import { startRedis, type PrivateRedis } from '../support/redis-server.ts';
+import { freePort } from '../../src/util/net.ts';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'huiyan-failclear-'));
 mkdirSync(path.join(dir, 'streams'));
@@ -26,13 +27,6 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 }, { timeout: 60_000 });
 
-async function freePort(): Promise<number> {
-  const srv = net.createServer().listen(0, '127.0.0.1');
-  await new Promise((r) => srv.once('listening', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 const redisServers = () => execFileSync('pgrep', ['-x', 'redis-server', '-P', String(process.pid)]).toString();
 const noChildRedis = () => {
   try {

@@ -11,6 +11,7 @@ import { LiveViewManager } from '../../src/api/cameras/live.ts';
 import { maskSecrets } from '../../src/util/secrets.ts';
 import { startRtspServer, type RtspTestServer } from '../support/rtsp-server.ts';
 import { startHarness, type Harness } from '../api/support/harness.ts';
+import { freePort } from '../../src/util/net.ts';
 
 const SECRET = 's3cret-Pw';
 let h: Harness;
@@ -20,13 +21,6 @@ let officer: string;
 let stderr = '';
 const write = process.stderr.write.bind(process.stderr);
 
-async function freePort(): Promise<number> {
-  const srv = net.createServer().listen(0, '127.0.0.1');
-  await new Promise((r) => srv.once('listening', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 before(async () => {
   process.stderr.write = ((chunk: string | Uint8Array, ...rest: never[]) => {

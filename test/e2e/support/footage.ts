@@ -5,11 +5,12 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, rename } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { compositeBicycles, compositePile, compositePoster, compositeShopfront, compositeSpill, compositeStall, DATA, VTEST_ROAD, VTEST_SQUARE, VTEST_VAN_SPOT, type EvalCase } from '../../../tools/eval/cases.ts';
 import { renderCase } from '../../../tools/eval/footage.ts';
+import { freePort } from '../../../src/util/net.ts';
+export { freePort };
 
 const CACHE = path.join(os.tmpdir(), 'huiyan-e2e-footage-v1');
 
@@ -93,13 +94,3 @@ export function cameraConfig(c: CellCamera): Record<string, unknown> {
 }
 
 /** A free TCP (or UDP) port on loopback. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
