@@ -1,28 +1,16 @@
 // `huiyan analyze` end to end, through bin/huiyan.mjs, on real footage with real models.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { PROJECT_ROOT } from '../../src/inference/manifest.ts';
+import { huiyan as run } from './support.ts';
 
+const huiyan = (args: string[]) => run(args, { HUIYAN_THREADS: '1' });
 const DATA = path.resolve(PROJECT_ROOT, '../shared/data');
 
-function huiyan(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin/huiyan.mjs'), ...args], {
-      env: { ...process.env, HUIYAN_THREADS: '1' },
-    });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (c: Buffer) => (stdout += c));
-    p.stderr.on('data', (c: Buffer) => (stderr += c));
-    p.on('error', reject);
-    p.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 test('analyze a 5 s vtest segment at 2 fps: JSONL per frame, progress bar, contact sheet', async (t) => {
   const out = await mkdtemp(path.join(os.tmpdir(), 'huiyan-analyze-'));

@@ -2,7 +2,6 @@
 // (phone numbers, one without area code) as text and the checkpoint photo (plates) as JSON.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,20 +9,10 @@ import sharp from 'sharp';
 import { PROJECT_ROOT } from '../../src/inference/manifest.ts';
 import { renderPoster } from '../../tools/eval/poster.ts';
 import { bgrToRgb } from '../../src/inference/image.ts';
+import { huiyan } from './support.ts';
 
 const DATA = path.resolve(PROJECT_ROOT, '../shared/data');
 
-function huiyan(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin/huiyan.mjs'), ...args], { env: { ...process.env } });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (c: Buffer) => (stdout += c));
-    p.stderr.on('data', (c: Buffer) => (stderr += c));
-    p.on('error', reject);
-    p.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 test('read a poster: OCR lines and phone numbers with their lines, area code from --area-code', { timeout: 180_000 }, async (t) => {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'huiyan-read-'));
