@@ -34,16 +34,16 @@ export function registerSourceKind(kind: string, factory: SourceFactory): void {
 
 /**
  * ffmpeg input options for an RTSP camera. `-timeout` (µs, ffmpeg 5.1) is the socket I/O timeout
- * (`-stimeout` no longer exists). A 32 KiB probe and slice threads: with ffmpeg's defaults (5 MB
- * probe, frame threads) a camera that sends one frame every 8 s delivered its first three samples
- * together, 32 s after connecting (ffmpeg read packets until the probe filled, then each decoder
- * frame-thread held a frame); now the first comes after ~13 s. The SDP already names the codec
- * and its parameter sets, so the small probe loses nothing: H.264 cameras and the demo's MPEG-4
- * Part 2 stream (vtest.avi) start as before (test/ingest/stream-conditions.test.ts,
- * test/ingest/rtsp-source.test.ts, the demo).
+ * (`-stimeout` no longer exists). The probe keeps ffmpeg's defaults. A 32 KiB probe let a
+ * 1-frame-per-8-s camera's first sample out after ~13 s instead of ~32 s (the default probe holds
+ * the first samples and releases them together), but a client that connects mid-GOP then ends
+ * its probe before any decodable frame ("missing picture in access unit", "Cannot determine
+ * format of input stream"): on the demo's looping RTSP camera 2 of 8 and 4 of 8 attempts failed
+ * that way, against 8 of 8 and 8 of 8 with the defaults. A camera that never connects is worse
+ * than a slow first frame (the connect bound, 45 s, covers ~32 s). Slice threads alone changed nothing.
  */
 export function rtspInputArgs(transport: 'tcp' | 'udp', timeoutMs: number): string[] {
-  return ['-rtsp_transport', transport, '-timeout', String(timeoutMs * 1000), '-thread_type', 'slice', '-probesize', '32768'];
+  return ['-rtsp_transport', transport, '-timeout', String(timeoutMs * 1000)];
 }
 
 /** Supervisor settings for a camera: the deployment's tuning with the camera's own watchdog bounds over it. */
