@@ -38,8 +38,8 @@ export function registerSourceKind(kind: string, factory: SourceFactory): void {
  * 1-frame-per-8-s camera's first sample out after ~13 s instead of ~32 s (the default probe holds
  * the first samples and releases them together), but a client that connects mid-GOP then ends
  * its probe before any decodable frame ("missing picture in access unit", "Cannot determine
- * format of input stream"): on the demo's looping RTSP camera 2 of 8 and 4 of 8 attempts failed
- * that way, against 8 of 8 and 8 of 8 with the defaults. A camera that never connects is worse
+ * format of input stream"): in two runs of 8 connects to the demo's looping RTSP camera the 5th
+ * and the 3rd failed that way (and that server served no later client), none of 16 with the defaults. A camera that never connects is worse
  * than a slow first frame (the connect bound, 45 s, covers ~32 s). Slice threads alone changed nothing.
  */
 export function rtspInputArgs(transport: 'tcp' | 'udp', timeoutMs: number): string[] {
