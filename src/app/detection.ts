@@ -26,6 +26,7 @@ import type { Logger } from '../util/log.ts';
 import { FleetEnv, joinFleet, type Fleet } from './fleet.ts';
 import type { Gb28181Service } from '../ingest/gb28181/index.ts';
 import { startGb28181 } from './gb28181.ts';
+import { ThreadDetector } from '../inference/thread-detector.ts';
 
 export const DetectionEnv = z.object({
   HUIYAN_STREAMS_CONFIG: z.string().default(path.join(PROJECT_ROOT, 'streams-config')),
@@ -104,7 +105,9 @@ export async function startDetection(o: DetectionOptions): Promise<Detection> {
   const cameras = o.directory
     ? new CameraManager({ directory: o.directory, log: o.log.child({ part: 'cameras' }) })
     : new CameraManager({ configDir: e.HUIYAN_STREAMS_CONFIG, log: o.log.child({ part: 'cameras' }) });
-  const scheduler = new InferenceScheduler({ load: (id) => loadDetector(id, { threads: e.HUIYAN_THREADS }) });
+  // Each model in its own worker thread: inference would otherwise hold this thread (ingest,
+  // analytics, the outbox and, in the appliance, the API) for every frame (thread-detector.ts).
+  const scheduler = new InferenceScheduler({ load: (id) => ThreadDetector.load(id, { threads: e.HUIYAN_THREADS }) });
   scheduler.start();
   // A detector worker runs no camera before its lease says so.
   if (o.fleet) await cameras.setActive([]);

@@ -82,7 +82,7 @@ export async function startHitWorker(env = process.env): Promise<RunningWorker> 
 export async function startEvidenceWorker(env = process.env, shared: SharedParts = {}): Promise<RunningWorker> {
   const { cfg, e, log } = common(env, 'evidence');
   const ev = evidenceEnv(env);
-  const faceDetector = e.HUIYAN_EVIDENCE_REDACT === '1' ? await (await import('../inference/detectors.ts')).loadDetector('yunet') : undefined;
+  const faceDetector = e.HUIYAN_EVIDENCE_REDACT === '1' ? await (await import('../inference/thread-detector.ts')).ThreadDetector.load('yunet') : undefined;
   const evidence = createEvidenceService({
     store: openStore(ev),
     keys: await KeyRing.loadOrCreate(ev.HUIYAN_EVIDENCE_KEYS),

@@ -1,5 +1,10 @@
 // `huiyan analyze <video-or-image>`: run one detector over a file and write what it saw as
 // JSON Lines (one line per sampled frame) plus an annotated contact sheet.
+//
+// `--threads N` (default HUIYAN_THREADS or 2) is the thread budget: N detectors in worker threads
+// (thread-detector.ts) with one intra-op thread each, N frames in flight, results written in
+// frame order. For a model this small one thread per frame wastes less than two threads splitting
+// one frame, and the main thread stays free to decode and write (docs/inference.md).
 import { createWriteStream, existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -9,8 +14,9 @@ import { UsageError, UserError, type Command } from '../command.ts';
 import { contactSheet, type Tile } from '../contact-sheet.ts';
 import { probeVideo } from '../video-frames.ts';
 import { sampleFile } from '../../ingest/sample-file.ts';
-import { loadDetector } from '../../inference/detectors.ts';
+import { ThreadDetector } from '../../inference/thread-detector.ts';
 import { readImageBgr, scaleToFit } from '../../inference/image.ts';
+import { loadManifest, resolveModel } from '../../inference/manifest.ts';
 import type { BgrImage } from '../../ingest/types.ts';
 import type { Detection } from '../../inference/types.ts';
 
@@ -94,8 +100,9 @@ async function* samples(o: Options, fit: { width: number; height: number }, tota
 
 async function run(argv: string[]): Promise<number> {
   const o = parse(argv);
-  const detector = await loadDetector(o.model, { threads: o.threads });
-  const { entry } = detector.model;
+  const lanes = Math.max(1, Math.round(o.threads ?? (Number(process.env.HUIYAN_THREADS) || 2)));
+  const entry = (await resolveModel(await loadManifest(), o.model)).entry;
+  const detectors = await Promise.all(Array.from({ length: lanes }, () => ThreadDetector.load(o.model, { threads: 1 })));
   // Dynamic-input models take the picture at its own size up to the manifest size.
   const fit = { width: entry.input.width, height: entry.input.height };
   await mkdir(o.out, { recursive: true });
@@ -110,8 +117,24 @@ async function run(argv: string[]): Promise<number> {
   const kept: Array<{ s: Sample; dets: Detection[] }> = [];
   let frames = 0;
   let detections = 0;
-  let busyMs = 0;
   let stride = 1;
+  const t0 = performance.now();
+  const write = (s: Sample, dets: Detection[]) => {
+    frames++;
+    detections += dets.length;
+    jsonl.write(JSON.stringify({ frame: s.index, t: Number(s.t.toFixed(3)), model: o.model, detections: dets.map(round) }) + '\n');
+    // Keep an evenly spaced subset for the contact sheet without holding every frame.
+    if (s.index % stride === 0) kept.push({ s, dets });
+    if (kept.length > SHEET_TILES * 2) {
+      thin(kept);
+      stride *= 2;
+    }
+    if (frames > bar.getTotal()) bar.setTotal(frames);
+    bar.update(frames, { dets: detections, ms: ((performance.now() - t0) / frames).toFixed(1) });
+  };
+  // Frames in flight, oldest first; frame i runs on detector i mod lanes, which the frame
+  // `lanes` places earlier has released by the time it is awaited.
+  const inFlight: Array<{ s: Sample; dets: Promise<Detection[]> }> = [];
   try {
     let started = false;
     for await (const s of samples(o, fit, total)) {
@@ -119,26 +142,22 @@ async function run(argv: string[]): Promise<number> {
         bar.start(total.n || 1, 0, { dets: 0, ms: '-' });
         started = true;
       }
-      const t0 = performance.now();
-      const dets = await detector.detect(s.image, s.scale);
-      busyMs += performance.now() - t0;
-      frames++;
-      detections += dets.length;
-      jsonl.write(JSON.stringify({ frame: s.index, t: Number(s.t.toFixed(3)), model: o.model, detections: dets.map(round) }) + '\n');
-      // Keep an evenly spaced subset for the contact sheet without holding every frame.
-      if (s.index % stride === 0) kept.push({ s, dets });
-      if (kept.length > SHEET_TILES * 2) {
-        thin(kept);
-        stride *= 2;
+      if (inFlight.length === lanes) {
+        const done = inFlight.shift()!;
+        write(done.s, await done.dets);
       }
-      if (frames > bar.getTotal()) bar.setTotal(frames);
-      bar.update(frames, { dets: detections, ms: (busyMs / frames).toFixed(1) });
+      const dets = detectors[s.index % lanes]!.detect(s.image, s.scale);
+      dets.catch(() => undefined); // awaited in order below; a failure surfaces there
+      inFlight.push({ s, dets });
     }
+    for (const f of inFlight.splice(0)) write(f.s, await f.dets);
     bar.stop();
   } finally {
+    await Promise.allSettled(inFlight.map((f) => f.dets));
     await new Promise((r) => jsonl.end(r));
-    await detector.close();
+    for (const d of detectors) await d.close();
   }
+  const busyMs = performance.now() - t0;
   if (frames === 0) throw new Error(`${o.input}: no frames decoded`);
   const pick = spread(kept, SHEET_TILES);
   const tiles: Tile[] = pick.map(({ s, dets }) => ({
