@@ -107,7 +107,7 @@ export async function startDetection(o: DetectionOptions): Promise<Detection> {
     : new CameraManager({ configDir: e.HUIYAN_STREAMS_CONFIG, log: o.log.child({ part: 'cameras' }) });
   // Each model in its own worker thread: inference would otherwise hold this thread (ingest,
   // analytics, the outbox and, in the appliance, the API) for every frame (thread-detector.ts).
-  const scheduler = new InferenceScheduler({ load: (id) => ThreadDetector.load(id, { threads: e.HUIYAN_THREADS }) });
+  const scheduler = new InferenceScheduler({ load: (id) => ThreadDetector.load(id, { threads: e.HUIYAN_THREADS, log: o.log.child({ part: 'inference' }) }) });
   scheduler.start();
   // A detector worker runs no camera before its lease says so.
   if (o.fleet) await cameras.setActive([]);

@@ -10,6 +10,7 @@ import { pathToFileURL } from 'node:url';
 import type { InputImage } from './preprocess.ts';
 import type { Provider } from './session.ts';
 import type { Detection, Detector } from './types.ts';
+import type { Logger } from '../util/log.ts';
 
 /** workerData of src/inference/detector-thread.ts. */
 export interface ThreadInit {
@@ -23,6 +24,13 @@ export interface DetectRequest {
   image: { width: number; height: number; format?: 'gbrp'; data: ArrayBuffer };
   scale: number | undefined;
 }
+export interface ThreadDetectorOptions {
+  /** Intra-op threads of the session (default HUIYAN_THREADS or 2). */
+  threads?: number;
+  provider?: Provider;
+  /** Where a thread that died and is started again is reported. */
+  log?: Logger;
+}
 export type DetectReply = { id: number; detections: Detection[] } | { id: number; error: string };
 
 // The worker runs TypeScript like the rest of the process: tsx's loader, by absolute URL so the
@@ -32,11 +40,56 @@ const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 export class ThreadDetector implements Detector {
   private nextId = 0;
   private readonly pending = new Map<number, { resolve: (d: Detection[]) => void; reject: (e: Error) => void }>();
-  private failure: Error | undefined;
-  private readonly exited: Promise<void>;
+  private closing = false;
+  /** The current thread has exited (closed, or died and not yet replaced). */
+  private dead = false;
+  /** Resolves when a replacement for a dead thread is up (rejects if it cannot load). */
+  private starting: Promise<void> = Promise.resolve();
+  /** Times the thread died (not closed) and was started again. */
+  restarts = 0;
 
-  private constructor(readonly modelId: string, readonly provider: string, private readonly worker: Worker) {
-    this.exited = new Promise((r) => worker.once('exit', () => r()));
+  private constructor(
+    readonly modelId: string,
+    private readonly opts: ThreadDetectorOptions,
+    private worker: Worker,
+    readonly provider: string,
+  ) {
+    this.watch(worker);
+  }
+
+  /**
+   * Loads `modelId` (a detector of the manifest, see loadDetector) in a new worker thread with
+   * `threads` intra-op threads. Rejects with the loader's message (missing file, bad sha256 …).
+   * A thread that dies later (an error thrown in it, its heap exhausted) fails the detections it
+   * held and is started again for the next ones.
+   */
+  static async load(modelId: string, opts: ThreadDetectorOptions = {}): Promise<ThreadDetector> {
+    const { worker, provider } = await ThreadDetector.spawn(modelId, opts);
+    return new ThreadDetector(modelId, opts, worker, provider);
+  }
+
+  private static async spawn(modelId: string, opts: { threads?: number; provider?: Provider }): Promise<{ worker: Worker; provider: string }> {
+    const worker = new Worker(new URL('./detector-thread.ts', import.meta.url), {
+      workerData: { modelId, threads: opts.threads, provider: opts.provider } satisfies ThreadInit,
+      execArgv: ['--import', TSX],
+    });
+    let onMessage!: (m: unknown) => void;
+    let onError!: (e: Error) => void;
+    let onExit!: (code: number) => void;
+    const ready = await new Promise<{ ready: boolean; provider?: string; error?: string }>((resolve, reject) => {
+      onMessage = (m) => resolve(m as { ready: boolean; provider?: string; error?: string });
+      onError = reject;
+      onExit = (code) => reject(new Error(`inference thread of ${modelId} exited (${code}) while loading`));
+      worker.once('message', onMessage).once('error', onError).once('exit', onExit);
+    }).finally(() => worker.off('message', onMessage).off('error', onError).off('exit', onExit));
+    if (!ready.ready) {
+      await worker.terminate();
+      throw new Error(ready.error);
+    }
+    return { worker, provider: ready.provider ?? 'cpu' };
+  }
+
+  private watch(worker: Worker): void {
     worker.on('message', (m: DetectReply) => {
       const p = this.pending.get(m.id);
       if (!p) return;
@@ -44,39 +97,29 @@ export class ThreadDetector implements Detector {
       if ('error' in m) p.reject(new Error(m.error));
       else p.resolve(m.detections);
     });
-    const fail = (e: Error) => {
-      this.failure ??= e;
+    let why = '';
+    worker.on('error', (e) => (why = `: ${e.message}`));
+    worker.once('exit', (code) => {
+      this.dead = true;
+      const e = new Error(`inference thread of ${this.modelId} exited (${code})${why}`);
       for (const p of this.pending.values()) p.reject(e);
       this.pending.clear();
-    };
-    worker.on('error', (e) => fail(new Error(`inference thread of ${modelId} failed: ${e.message}`)));
-    worker.on('exit', (code) => fail(new Error(`inference thread of ${modelId} exited (${code})`)));
-  }
-
-  /**
-   * Loads `modelId` (a detector of the manifest, see loadDetector) in a new worker thread with
-   * `threads` intra-op threads. Rejects with the loader's message (missing file, bad sha256 …).
-   */
-  static async load(modelId: string, opts: { threads?: number; provider?: Provider } = {}): Promise<ThreadDetector> {
-    const worker = new Worker(new URL('./detector-thread.ts', import.meta.url), {
-      workerData: { modelId, threads: opts.threads, provider: opts.provider } satisfies ThreadInit,
-      execArgv: ['--import', TSX],
+      if (this.closing) return;
+      this.restarts++;
+      this.opts.log?.error('inference thread died; starting it again', { model: this.modelId, code, error: e.message, restarts: this.restarts });
+      this.starting = ThreadDetector.spawn(this.modelId, this.opts).then(({ worker: next }) => {
+        this.worker = next;
+        this.dead = false;
+        this.watch(next);
+      });
+      this.starting.catch(() => undefined); // the next detect reports it
     });
-    const ready = await new Promise<{ ready: boolean; provider?: string; error?: string }>((resolve, reject) => {
-      worker.once('message', resolve);
-      worker.once('error', reject);
-      worker.once('exit', (code) => reject(new Error(`inference thread of ${modelId} exited (${code}) while loading`)));
-    });
-    if (!ready.ready) {
-      await worker.terminate();
-      throw new Error(ready.error);
-    }
-    return new ThreadDetector(modelId, ready.provider ?? 'cpu', worker);
   }
 
   /** Same contract as OnnxDetector.detect; the image is copied, the caller keeps its buffer. */
-  detect(image: InputImage, scale?: number): Promise<Detection[]> {
-    if (this.failure) return Promise.reject(this.failure);
+  async detect(image: InputImage, scale?: number): Promise<Detection[]> {
+    if (this.closing) throw new Error(`inference thread of ${this.modelId} is closed`);
+    await this.starting;
     const id = this.nextId++;
     const data = new Uint8Array(image.data.byteLength);
     data.set(image.data);
@@ -91,9 +134,14 @@ export class ThreadDetector implements Detector {
   }
 
   async close(): Promise<void> {
-    if (!this.failure) this.worker.postMessage({ kind: 'close' });
+    if (this.closing) return;
+    this.closing = true;
+    await this.starting.catch(() => undefined);
+    if (this.dead) return;
+    const exited = new Promise((r) => this.worker.once('exit', r));
+    this.worker.postMessage({ kind: 'close' });
     const timer = setTimeout(() => void this.worker.terminate(), 5000);
-    await this.exited;
+    await exited;
     clearTimeout(timer);
   }
 }

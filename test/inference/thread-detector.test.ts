@@ -60,5 +60,20 @@ test('a model that cannot load fails the load with the loader\'s message; a clos
   await assert.rejects(ThreadDetector.load('ppocr-v4-rec'), /not a detector/);
   const d = await ThreadDetector.load('yolox-nano', { threads: 1 });
   await d.close();
-  await assert.rejects(d.detect(frames[0]!.image, frames[0]!.scale), /inference thread of yolox-nano exited/);
+  await assert.rejects(d.detect(frames[0]!.image, frames[0]!.scale), /inference thread of yolox-nano is closed/);
+});
+
+test('a thread that dies fails the detection it held and is started again for the next', async () => {
+  const d = await ThreadDetector.load('yolox-nano', { threads: 1 });
+  try {
+    const want = await local.detect(frames[1]!.image, frames[1]!.scale);
+    const held = d.detect(frames[1]!.image, frames[1]!.scale);
+    // The thread ends under it, as an error thrown in it or an exhausted heap would end it.
+    await (d as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+    await assert.rejects(held, /inference thread of yolox-nano exited/);
+    assert.deepEqual(await d.detect(frames[1]!.image, frames[1]!.scale), want);
+    assert.equal(d.restarts, 1);
+  } finally {
+    await d.close();
+  }
 });
