@@ -1,14 +1,12 @@
 // Phone-number parser: the issue's strings exactly, the labelled set as strings and as
 // posters read by the real PP-OCR det + rec, and what each number carries (line, confidence).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readPhoneNumbers } from '../../src/analytics/reading/phone-numbers.ts';
 import { digitRuns, toHalfWidth } from '../../src/analytics/reading/digit-runs.ts';
 import { ISSUE_CASES, PHONE_SET } from '../../tools/eval/phone-set.ts';
 import { precision, recall, scorePhonePosters, scorePhoneStrings } from '../../tools/eval/phone-posters.ts';
-import { loadDetector, loadTextRecognizer } from '../../src/inference/detectors.ts';
-import type { Detector } from '../../src/inference/types.ts';
-import type { TextRecognizer } from '../../src/inference/ocr-recognizer.ts';
+import { ppocr } from '../analytics/support.ts';
 
 const numbers = (lines: string[], areaCode?: string): string[] => readPhoneNumbers(lines, { areaCode }).map((p) => p.number).sort();
 
@@ -52,19 +50,10 @@ test(`labelled set (${PHONE_SET.length} cases) as strings: ≥ 98 % recall, no f
   assert.equal(s.fp, 0, JSON.stringify(s.misses));
 });
 
-let text: Detector;
-let reader: TextRecognizer;
-before(async () => {
-  text = await loadDetector('ppocr-v4-det', { threads: 2 });
-  reader = await loadTextRecognizer('ppocr-v4-rec', { threads: 2 });
-});
-after(async () => {
-  await text?.close();
-  await reader?.close();
-});
+const ocr = ppocr();
 
 test('labelled set rendered as posters and read by PP-OCR: ≥ 98 % recall, no false number', { timeout: 300_000 }, async () => {
-  const s = await scorePhonePosters({ text, reader });
+  const s = await scorePhonePosters(ocr);
   assert.equal(s.cases, PHONE_SET.length);
   assert.ok(recall(s) >= 0.98, JSON.stringify(s.misses));
   assert.equal(s.fp, 0, JSON.stringify(s.misses));
