@@ -37,7 +37,7 @@ export async function loadDetector(modelId: string, opts: LoadOptions = {}): Pro
   if (!factory) {
     throw new Error(`model ${modelId} has family "${model.entry.family}", which is not a detector (detectors: ${detectorFamilies().join(', ')})`);
   }
-  const opened = await openSession(model.path, { threads: opts.threads, provider: opts.provider });
+  const opened = await openSession(model.path, { threads: opts.threads, provider: opts.provider, unfixShapes: model.entry.input.multipleOf !== undefined });
   return factory(model, opened, opts);
 }
 

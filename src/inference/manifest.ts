@@ -37,7 +37,17 @@ export const ModelEntry = FileRef.extend({
   family: z.enum(['yolox', 'nanodet', 'yolov8', 'yunet', 'ppocr-det', 'ppocr-rec', 'backbone', 'classifier']),
   licence: z.string().min(1),
   source: z.string().min(1),
-  input: z.object({ name: z.string(), width: z.number().int().positive(), height: z.number().int().positive() }).strict(),
+  input: z.object({
+    name: z.string(),
+    width: z.number().int().positive(),
+    height: z.number().int().positive(),
+    /**
+     * The graph takes any input whose sides are multiples of this (its ops are size-agnostic
+     * though the export declared width×height): the letterbox keeps its scale and the tensor
+     * ends at the picture rounded up to it, so a 4:3 frame runs 416×320, not 416×416.
+     */
+    multipleOf: z.number().int().positive().optional(),
+  }).strict(),
   preprocess: z.object({
     channelOrder: z.enum(['bgr', 'rgb']),
     mean: z.tuple([z.number(), z.number(), z.number()]),

@@ -69,7 +69,11 @@ export abstract class OnnxDetector implements Detector {
   protected abstract decode(outputs: Outputs, layout: LetterboxLayout): void;
 
   layoutFor(image: InputImage): LetterboxLayout {
-    if (!this.dynamicInput) return this.letterbox.layout(image.width, image.height, this.inputWidth, this.inputHeight);
+    if (!this.dynamicInput) {
+      const lay = this.letterbox.layout(image.width, image.height, this.inputWidth, this.inputHeight);
+      const k = this.model.entry.input.multipleOf;
+      return k ? this.letterbox.trimmed(lay, k) : lay;
+    }
     const scale = Math.min(1, this.inputWidth / image.width, this.inputHeight / image.height);
     const contentWidth = Math.max(1, Math.round(image.width * scale));
     const contentHeight = Math.max(1, Math.round(image.height * scale));

@@ -304,3 +304,27 @@ export function dropGraphInputs(m: OnnxModel, names: Set<string>): void {
   });
   m.graphInputs = m.graphInputs.filter((n) => !names.has(n));
 }
+
+/**
+ * Declares the graph's inputs (those that are not initializers) and outputs with an unknown
+ * shape, keeping their element type, so ONNX Runtime accepts any input size the graph's ops
+ * allow. For exports whose ops are size-agnostic but whose I/O was declared with the export's
+ * fixed size (YOLOX: Resize by scales, Reshape to [1, 85, -1]). Returns the names changed.
+ */
+export function unfixShapes(m: OnnxModel): string[] {
+  const wanted = new Set([...m.graphInputs.filter((n) => !m.initializers.has(n)), ...m.graphOutputs]);
+  const changed: string[] = [];
+  m.graphRest = m.graphRest.map((raw) => {
+    const [f] = fields(raw);
+    if (!f || (f.no !== 11 && f.no !== 12) || !f.body) return raw;
+    const name = valueInfoName(f.body);
+    if (!wanted.has(name)) return raw;
+    // ValueInfoProto.type (2) → TypeProto.tensor_type (1) → elem_type (1); the shape (2) is dropped.
+    const type = fields(f.body).find((x) => x.no === 2)?.body;
+    const tensorType = type && fields(type).find((x) => x.no === 1)?.body;
+    const elemType = (tensorType && fields(tensorType).find((x) => x.no === 1)?.value) ?? DataType.FLOAT;
+    changed.push(name);
+    return bytesField(f.no, concat([str(1, name), bytesField(2, bytesField(1, varintField(1, elemType)))]));
+  });
+  return changed;
+}

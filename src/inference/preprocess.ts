@@ -101,6 +101,20 @@ export class Letterbox {
     return { width: W, height: H, scale, padX, padY, contentWidth, contentHeight };
   }
 
+  /**
+   * The same letterbox (same scale) in a tensor cut down to the picture rounded up to a
+   * multiple of `k` on each side (never beyond the original W×H): padding rows and columns a
+   * size-agnostic model would only spend time on are left out.
+   */
+  trimmed(lay: LetterboxLayout, k: number): LetterboxLayout {
+    const width = Math.min(lay.width, roundUp(lay.contentWidth, k));
+    const height = Math.min(lay.height, roundUp(lay.contentHeight, k));
+    const centre = this.spec.letterbox === 'centre';
+    const padX = centre ? Math.floor((width - lay.contentWidth) / 2) : 0;
+    const padY = centre ? Math.floor((height - lay.contentHeight) / 2) : 0;
+    return { ...lay, width, height, padX, padY };
+  }
+
   /** Fills the reusable tensor from `image` letterboxed into W×H. */
   run(image: InputImage, W: number, H: number): LetterboxResult {
     return this.runLayout(image, this.layout(image.width, image.height, W, H));

@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import ort from 'onnxruntime-node';
 import { createLogger } from '../util/log.ts';
-import { decodeModel, encodeModel } from './onnx-proto.ts';
+import { decodeModel, encodeModel, unfixShapes } from './onnx-proto.ts';
 import { unsignedWeights } from './unsigned-weights.ts';
 
 export type Provider = 'cpu' | 'cuda';
@@ -17,6 +17,8 @@ export interface SessionOptions {
   /** 'cuda' falls back to CPU when unavailable; default HUIYAN_PROVIDER or 'cpu'. */
   provider?: Provider;
   graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
+  /** Drop the declared input/output shapes (manifest `input.multipleOf`: any size the ops allow). */
+  unfixShapes?: boolean;
 }
 
 export interface OpenedSession {
@@ -69,15 +71,24 @@ export const int8Saturates: boolean = (() => {
 })();
 
 /**
- * The model for ONNX Runtime: the file itself, or, on a CPU where int8 dot products saturate
- * and the model has int8 weights, the same model with its weights as uint8 (identical numbers).
+ * The model for ONNX Runtime: the file itself, or an edited copy — on a CPU where int8 dot
+ * products saturate and the model has int8 weights, its weights as uint8 (identical numbers);
+ * with `unfix`, its inputs and outputs without their export-time shapes.
  */
-async function modelSource(modelPath: string): Promise<string | Uint8Array> {
-  if (!int8Saturates) return modelPath;
-  const { model, changed } = unsignedWeights(decodeModel(new Uint8Array(await readFile(modelPath))));
-  if (changed === 0) return modelPath;
-  log.info('int8 weights as uint8 (this CPU has no VNNI: int8 products would saturate)', { model: path.basename(modelPath), tensors: changed });
-  return encodeModel(model);
+async function modelSource(modelPath: string, unfix: boolean): Promise<string | Uint8Array> {
+  if (!int8Saturates && !unfix) return modelPath;
+  let model = decodeModel(new Uint8Array(await readFile(modelPath)));
+  let edited = false;
+  if (int8Saturates) {
+    const r = unsignedWeights(model);
+    model = r.model;
+    if (r.changed > 0) {
+      edited = true;
+      log.info('int8 weights as uint8 (this CPU has no VNNI: int8 products would saturate)', { model: path.basename(modelPath), tensors: r.changed });
+    }
+  }
+  if (unfix && unfixShapes(model).length > 0) edited = true;
+  return edited ? encodeModel(model) : modelPath;
 }
 
 export async function openSession(modelPath: string, opts: SessionOptions = {}): Promise<OpenedSession> {
@@ -98,7 +109,7 @@ export async function openSession(modelPath: string, opts: SessionOptions = {}):
     // Some exported models carry initializers as graph inputs; ORT warns once per tensor.
     logSeverityLevel: 3,
   };
-  const source = await modelSource(modelPath);
+  const source = await modelSource(modelPath, opts.unfixShapes ?? false);
   const create = (o: ort.InferenceSession.SessionOptions) => (typeof source === 'string' ? ort.InferenceSession.create(source, o) : ort.InferenceSession.create(source, o));
   try {
     const session = await create({

@@ -3,6 +3,8 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { loadDetector } from '../../src/inference/detectors.ts';
+import { loadManifest } from '../../src/inference/manifest.ts';
+import { agreement } from '../../tools/quantize/agreement.ts';
 import { readImageBgr } from '../../src/inference/image.ts';
 import { iou } from '../../src/inference/nms.ts';
 import type { Detector } from '../../src/inference/types.ts';
@@ -102,4 +104,27 @@ test('YOLOX on planar gbrp frames finds the same persons as on bgr24', async () 
   assert.ok(a.length >= 4);
   const matched = a.filter((d) => b.some((e) => iou(d.box, e.box) >= 0.8)).length;
   assert.ok(matched >= a.length - 1, `${matched} of ${a.length}`);
+});
+
+test('YOLOX on the trimmed input (manifest multipleOf: 416×320 for vtest) finds what the padded 416×416 input finds', async (t) => {
+  const manifest = await loadManifest();
+  const padded = structuredClone(manifest);
+  const entry = padded.models.find((m) => m.id === 'yolox-nano')!;
+  assert.equal(entry.input.multipleOf, 32, 'the shipped manifest trims YOLOX-nano');
+  delete entry.input.multipleOf;
+  const trimmed = await load('yolox-nano');
+  const full = await loadDetector('yolox-nano', { threads: 1, manifest: padded });
+  open.push(full);
+  const frames = await vtestFrames(TIMES);
+  assert.deepEqual([trimmed.layoutFor(frames[0]!).width, trimmed.layoutFor(frames[0]!).height], [416, 320]);
+  assert.deepEqual([full.layoutFor(frames[0]!).width, full.layoutFor(frames[0]!).height], [416, 416]);
+  const ref = [];
+  const got = [];
+  for (const f of frames) {
+    ref.push(await full.detect(f));
+    got.push(await trimmed.detect(f));
+  }
+  const [person] = agreement(ref, got, ['person']);
+  t.diagnostic(`person: padded ${person!.reference}, trimmed ${person!.test}, matched ${person!.matched}, F1 ${person!.f1.toFixed(3)}`);
+  assert.ok(person!.reference >= 20 && person!.f1 >= 0.95, JSON.stringify(person));
 });

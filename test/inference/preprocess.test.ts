@@ -105,3 +105,15 @@ test('planar gbrp frames give exactly the tensor of the same pixels packed as BG
     }
   }
 });
+
+test('a trimmed letterbox keeps the scale and ends at the picture rounded up to the stride', () => {
+  const top = new Letterbox({ channelOrder: 'bgr', mean: [0, 0, 0], std: [1, 1, 1], letterbox: 'top-left', pad: 114 });
+  const wide = top.trimmed(top.layout(768, 576, 416, 416), 32);
+  assert.deepEqual(wide, { width: 416, height: 320, scale: 416 / 768, padX: 0, padY: 0, contentWidth: 416, contentHeight: 312 });
+  // A portrait picture trims the width; an exact fit and a square picture keep the full size.
+  assert.deepEqual([top.trimmed(top.layout(810, 1080, 416, 416), 32).width, top.trimmed(top.layout(810, 1080, 416, 416), 32).height], [320, 416]);
+  assert.deepEqual(top.trimmed(top.layout(500, 500, 416, 416), 32), top.layout(500, 500, 416, 416));
+  const centre = new Letterbox({ channelOrder: 'rgb', mean: [0, 0, 0], std: [1, 1, 1], letterbox: 'centre', pad: 0 });
+  const c = centre.trimmed(centre.layout(1000, 500, 416, 416), 32);
+  assert.deepEqual([c.width, c.height, c.contentHeight, c.padY, c.padX], [416, 224, 208, 8, 0]);
+});

@@ -27,7 +27,7 @@ test('the YOLOv8/v11 decoder reproduces YOLOX detections from the same real outp
   const data = raw.data as Float32Array;
   const [, n, width] = raw.dims as [number, number, number];
   const classes = width - 5;
-  const g = buildGrid(416, 416);
+  const g = buildGrid(prepared.layout.width, prepared.layout.height);
   const v8data = new Float32Array((4 + classes) * n);
   for (let r = 0; r < n; r++) {
     const o = r * width;

@@ -10,7 +10,7 @@ import path from 'node:path';
 import ort from 'onnxruntime-node';
 import { loadDetector } from '../../src/inference/detectors.ts';
 import { loadManifest, PROJECT_ROOT, resolveModel, sha256File, type ManifestT, type ModelEntryT } from '../../src/inference/manifest.ts';
-import { addFloatOutputs, decodeModel, encodeModel } from '../../src/inference/onnx-proto.ts';
+import { addFloatOutputs, decodeModel, encodeModel, unfixShapes } from '../../src/inference/onnx-proto.ts';
 import { calibrationFrames } from './frames.ts';
 import { insertQdq, planQdq, type Range } from './qdq.ts';
 
@@ -50,7 +50,9 @@ export async function buildQuantised(id: string, opts: { manifest?: ManifestT; o
   // Calibration model: the float model with every planned tensor as an extra output.
   const inputName = source.entry.input.name;
   const extra = plan.tensors.filter((t) => t !== inputName && !model.graphOutputs.includes(t));
-  const calibration = await ort.InferenceSession.create(encodeModel(addFloatOutputs(model, extra)), {
+  const calibrationModel = addFloatOutputs(model, extra);
+  if (source.entry.input.multipleOf) unfixShapes(calibrationModel); // frames come as the detector cuts them
+  const calibration = await ort.InferenceSession.create(encodeModel(calibrationModel), {
     intraOpNumThreads: opts.threads ?? 2,
     graphOptimizationLevel: 'disabled', // keep every intermediate tensor as exported
     logSeverityLevel: 3,
