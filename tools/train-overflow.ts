@@ -4,7 +4,7 @@
 // Writes models/overflow-head.json (with the hold-out list) and prints the grouped hold-out figures.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { combine, OverflowFeatures, type FeatureSpecT } from '../src/analytics/overflow/features.ts';
+import { combine, OverflowFeatures, tileBlockViews, type FeatureSpecT } from '../src/analytics/overflow/features.ts';
 import { predict, type HeadFileT } from '../src/analytics/overflow/head.ts';
 import { loadManifest, PROJECT_ROOT, resolveModel } from '../src/inference/manifest.ts';
 import { listSamples, OVERFLOW_DATA_DIR } from './overflow/dataset.ts';
@@ -21,8 +21,8 @@ const SPLIT = { folds: 5, holdoutFold: 0, seed: 20240601, cvFolds: 5, cvSeed: 11
 const LAMBDAS = [0.3, 1, 3, 10];
 /** A false overflow alert costs an officer a trip: the operating point is chosen for precision. */
 const MIN_PRECISION = 0.97;
-/** Chosen by grouped CV on the training part among YOLOX / MobileNetV2 / both, ± flip, ± tiles (docs/analytics.md). */
-const MOBILENET = { modelId: 'mobilenetv2-int8', tensors: ['627', '627:max'], tiles: { grid: 2, size: 0.6, pool: 'max' as const } };
+/** Chosen by grouped CV on the training part among YOLOX / MobileNetV2 / both, ± flip, ± tiles, tiles max-pooled or in place (docs/analytics.md). */
+const MOBILENET = { modelId: 'mobilenetv2-int8', tensors: ['627', '627:max'], tiles: { grid: 2, size: 0.6, pool: 'concat' as const } };
 
 async function main(): Promise<void> {
   const tStart = Date.now();
@@ -60,8 +60,12 @@ async function main(): Promise<void> {
 
   // 3. λ and the operating point by grouped k-fold CV on the training part only.
   const xs = parts.map((p) => combine(p, spec));
-  // One block per view kind (whole crop, pooled tiles) of each backbone, weighted equally.
-  const blocks = parts[0]!.flatMap((b, i) => (spec.backbones[i]!.tiles ? [b.whole.plain.length, b.whole.plain.length] : [b.whole.plain.length]));
+  // One block per view kind (whole crop, tiles) of each backbone, weighted equally.
+  const blocks = parts[0]!.flatMap((b, i) => {
+    const w = b.whole.plain.length;
+    const t = tileBlockViews(spec.backbones[i]!);
+    return t ? [w, t * w] : [w];
+  });
   const trX = trainIdx.map((i) => xs[i]!);
   const trY = trainIdx.map((i) => ys[i]!);
   const cvFolds = groupedFolds(trY, trainIdx.map((i) => groups[i]!), SPLIT.cvFolds, SPLIT.cvSeed);

@@ -6,6 +6,7 @@ import { readFile, writeFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { OverflowClassifier } from '../../src/analytics/overflow/classifier.ts';
+import { combine, tileBlockViews, type FeatureSpecT } from '../../src/analytics/overflow/features.ts';
 import { heldOutPhotos } from '../../tools/eval/overflow-cases.ts';
 import { holdoutOf, listSamples, OVERFLOW_DATA_DIR } from '../../tools/overflow/dataset.ts';
 import { contentHash, dHash, GROUPING } from '../../tools/overflow/groups.ts';
@@ -92,4 +93,14 @@ test('a head trained on another backbone file is refused', async () => {
   } finally {
     await rm(dir, { recursive: true });
   }
+});
+
+test('tiles in place (pool concat): the whole crop, then each tile flip-averaged in grid order; max pools them into one', () => {
+  const v = (...xs: number[]) => Float32Array.from(xs);
+  const parts = [{ whole: { plain: v(1, 2), flipped: v(3, 4) }, tiles: [0, 1, 2, 3].map((t) => ({ plain: v(t, 10 * t), flipped: v(t + 2, 10 * t) })) }];
+  const spec = (pool: 'concat' | 'max'): FeatureSpecT => ({ flip: true, backbones: [{ modelId: 'm', sha256: '', tensors: ['x'], tiles: { grid: 2, size: 0.6, pool } }] });
+  assert.deepEqual([...combine(parts, spec('concat'))], [2, 3, 1, 0, 2, 10, 3, 20, 4, 30]);
+  assert.deepEqual([...combine(parts, spec('max'))], [2, 3, 4, 30]);
+  assert.equal(tileBlockViews(spec('concat').backbones[0]!), 4);
+  assert.equal(tileBlockViews(spec('max').backbones[0]!), 1);
 });

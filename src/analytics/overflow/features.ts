@@ -15,10 +15,11 @@ export const BackboneSpec = z.strictObject({
   tensors: z.array(z.string()).min(1),
   /**
    * Also look closer: `grid`×`grid` overlapping tiles of the crop, each `size` of its width and
-   * height, pooled element-wise over the tiles (`max` or `mean`) and appended; small objects
-   * (a bin in a street view) get more input pixels this way.
+   * height, pooled element-wise over the tiles (`max` or `mean`) or appended one after the
+   * other in grid order (`concat`, so the head can weigh where in the crop a cue is: litter lies
+   * at the bin's foot); small objects (a bin in a street view) get more input pixels this way.
    */
-  tiles: z.strictObject({ grid: z.number().int().min(2), size: z.number().gt(0).max(1), pool: z.enum(['max', 'mean']) }).optional(),
+  tiles: z.strictObject({ grid: z.number().int().min(2), size: z.number().gt(0).max(1), pool: z.enum(['max', 'mean', 'concat']) }).optional(),
 });
 export type BackboneSpecT = z.infer<typeof BackboneSpec>;
 
@@ -49,9 +50,9 @@ export class OverflowFeatures {
     return this.backbones.map((b) => b.dims);
   }
 
-  /** Length of the feature vector: per backbone, the whole crop plus the pooled tiles if any. */
+  /** Length of the feature vector: per backbone, the whole crop plus the tiles' block if any. */
   get dims(): number {
-    return this.backbones.reduce((s, b, i) => s + b.dims * (this.spec.backbones[i]!.tiles ? 2 : 1), 0);
+    return this.backbones.reduce((s, b, i) => s + b.dims * (1 + tileBlockViews(this.spec.backbones[i]!)), 0);
   }
 
   static async load(spec: FeatureSpecT, threads = 2): Promise<OverflowFeatures> {
@@ -103,6 +104,12 @@ export function tileBoxes(region: Box, grid: number, size: number): Box[] {
   return out;
 }
 
+/** How many view-widths the tiles add to a backbone's vector: 0 without tiles, 1 pooled, grid² concatenated. */
+export function tileBlockViews(b: BackboneSpecT): number {
+  if (!b.tiles) return 0;
+  return b.tiles.pool === 'concat' ? b.tiles.grid ** 2 : 1;
+}
+
 /** One view's vector: the plain features, or the mean of plain and mirrored. */
 function viewVector({ plain, flipped }: ViewFeatures): Float32Array {
   return flipped ? plain.map((v, i) => (v + flipped[i]!) / 2) : plain;
@@ -120,6 +127,7 @@ export function combine(parts: FeatureParts, spec: FeatureSpecT): Float32Array {
     if (!t) return;
     if (!p.tiles?.length) throw new Error(`backbone ${spec.backbones[i]!.modelId}: tile features missing`);
     const views = p.tiles.map(viewVector);
+    if (t.pool === 'concat') return void blocks.push(...views);
     blocks.push(views[0]!.map((_, k) => (t.pool === 'max' ? Math.max(...views.map((v) => v[k]!)) : views.reduce((s, v) => s + v[k]!, 0) / views.length)));
   });
   const out = new Float32Array(blocks.reduce((s, b) => s + b.length, 0));
