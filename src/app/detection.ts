@@ -6,17 +6,12 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { CameraConfig } from '../config/schema.ts';
 import { StoreVerdictFilter } from '../analytics/feedback/filter.ts';
-import { BackboneEmbedder } from '../analytics/embedding.ts';
-import { OverflowClassifier } from '../analytics/overflow/classifier.ts';
 import { ruleOf, type EngineOptions } from '../analytics/engine.ts';
 import { CropVerifier, loadVerifierConfig } from '../analytics/verifier/verifier.ts';
-import { ImageNetClassifier } from '../inference/mobilenet.ts';
 import type { CaseStore } from '../cases/index.ts';
 import { CaseVerdictStore } from '../cases/verdicts.ts';
 import { HitOutbox } from '../dispatch/outbox.ts';
 import { dispatchConfigFromEnv } from '../dispatch/queues.ts';
-import { loadDetector, loadTextRecognizer } from '../inference/detectors.ts';
-import { PlateReader } from '../analytics/reading/plate-reader.ts';
 import { InferenceScheduler } from '../inference/scheduler.ts';
 import { PROJECT_ROOT } from '../inference/manifest.ts';
 import { CameraManager } from '../ingest/camera-manager.ts';
@@ -27,6 +22,7 @@ import { FleetEnv, joinFleet, type Fleet } from './fleet.ts';
 import type { Gb28181Service } from '../ingest/gb28181/index.ts';
 import { startGb28181 } from './gb28181.ts';
 import { ThreadDetector } from '../inference/thread-detector.ts';
+import { startSecondStage, type SecondStage } from './second-stage.ts';
 
 export const DetectionEnv = z.object({
   HUIYAN_STREAMS_CONFIG: z.string().default(path.join(PROJECT_ROOT, 'streams-config')),
@@ -67,31 +63,29 @@ export interface DetectionOptions {
   openHitsDir?: string;
 }
 
-/** Models that only some rules need are loaded once, on first use. */
-function lazy<T>(load: () => Promise<T>): () => Promise<T> {
-  let p: Promise<T> | undefined;
-  return () => (p ??= load());
-}
-
-async function engineOptionsFactory(store: CaseStore, threads: number, cams: CameraConfig[]): Promise<(c: CameraConfig) => EngineOptions> {
+/**
+ * Engine options per camera. The second-stage models run in their own thread, each loaded on
+ * first use; those the configured zones need are loaded before the streams start.
+ */
+async function engineOptionsFactory(store: CaseStore, second: SecondStage, cams: CameraConfig[]): Promise<(c: CameraConfig) => EngineOptions> {
   const verdicts = new StoreVerdictFilter(new CaseVerdictStore(store.db));
   const anyZone = (t: string) => cams.some((c) => c.zones.some((z) => z.type === t));
-  // Embeddings let a rejected look-alike be suppressed (pooled YOLOX-nano features).
-  const embedder = await BackboneEmbedder.load(threads);
-  const overflow = lazy(() => OverflowClassifier.load(undefined, threads));
-  const reader = lazy(() => loadTextRecognizer('ppocr-v4-rec', { threads }));
-  // Plates of trucks in road zones and of vehicles in no-parking zones: PP-OCR det on the vehicle crop, then rec.
-  const plates = lazy(async () => new PlateReader(await loadDetector('ppocr-v4-det', { threads }), await reader()));
-  const preload = {
-    overflow: anyZone('bin-point') ? await overflow() : undefined,
-    textReader: anyZone('protected-surface') ? await reader() : undefined,
-    plateReader: anyZone('road') || anyZone('no-parking') ? await plates() : undefined,
-  };
   // Second-stage crop checks (models/verifier.json), one verifier per camera (it keeps per-track verdicts).
   const checks = await loadVerifierConfig();
   const checked = new Set(checks.checks.flatMap((c) => c.rules));
-  const classifier = cams.some((c) => c.zones.some((z) => checked.has(ruleOf(z)))) ? await ImageNetClassifier.load(checks.model, { threads }) : undefined;
-  return () => ({ ...preload, embedder, verdicts, verifier: classifier ? new CropVerifier(classifier, checks) : undefined });
+  const needsCheck = (c: CameraConfig) => c.zones.some((z) => checked.has(ruleOf(z)));
+  // Embeddings let a rejected look-alike be suppressed (pooled YOLOX-nano features).
+  await second.preload([
+    'embedder',
+    ...(anyZone('bin-point') ? ['overflow'] : []),
+    ...(anyZone('protected-surface') ? ['text'] : []),
+    // Plates of trucks in road zones and of vehicles in no-parking zones: PP-OCR det on the vehicle crop, then rec.
+    ...(anyZone('road') || anyZone('no-parking') ? ['plates'] : []),
+    ...(cams.some(needsCheck) ? [checks.model] : []),
+  ]);
+  const classifier = cams.some(needsCheck) ? await second.classifier(checks.model) : undefined;
+  const { overflow, textReader, plateReader, embedder } = second;
+  return (c) => ({ overflow, textReader, plateReader, embedder, verdicts, verifier: classifier && needsCheck(c) ? new CropVerifier(classifier, checks) : undefined });
 }
 
 export async function startDetection(o: DetectionOptions): Promise<Detection> {
@@ -115,7 +109,8 @@ export async function startDetection(o: DetectionOptions): Promise<Detection> {
     const loaded = await cameras.directory.start();
     for (const i of loaded.issues) o.log.warn('camera config issue', { issue: i });
   }
-  const engineOptions = await engineOptionsFactory(o.store, e.HUIYAN_THREADS, cameras.cameras());
+  const second = await startSecondStage(e.HUIYAN_THREADS, o.log.child({ part: 'second-stage' }));
+  const engineOptions = await engineOptionsFactory(o.store, second, cameras.cameras());
   const pipeline = new DetectionPipeline({ feed: cameras, scheduler, sink: outbox, engineOptions, silenceMs: e.HUIYAN_CAMERA_SILENT_SECONDS * 1000, log: o.log.child({ part: 'pipeline' }) });
   pipeline.start();
   // Models before streams: samples that arrive while a detector loads would be dropped.
@@ -137,6 +132,7 @@ export async function startDetection(o: DetectionOptions): Promise<Detection> {
       await pipeline.stop();
       await gb?.stop();
       await scheduler.stop();
+      await second.close();
       await outbox.flush().catch(() => undefined);
       await outbox.stop();
     },

@@ -69,7 +69,7 @@ test('a thread that dies fails the detection it held and is started again for th
     const want = await local.detect(frames[1]!.image, frames[1]!.scale);
     const held = d.detect(frames[1]!.image, frames[1]!.scale);
     // The thread ends under it, as an error thrown in it or an exhausted heap would end it.
-    await (d as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+    await (d as unknown as { thread: { worker: { terminate(): Promise<number> } } }).thread.worker.terminate();
     await assert.rejects(held, /inference thread of yolox-nano exited/);
     assert.deepEqual(await d.detect(frames[1]!.image, frames[1]!.scale), want);
     assert.equal(d.restarts, 1);
