@@ -123,12 +123,18 @@ export async function rotateKey(dir: string, now = new Date()): Promise<string> 
   const spki = publicKey.export({ type: 'spki', format: 'der' });
   const day = now.toISOString().slice(0, 10).replaceAll('-', '');
   const keyId = `ed25519-${day}-${sha256Hex(spki).slice(0, 12)}`;
-  const keyPath = path.join(dir, `${keyId}.key.pem`);
-  await writeFile(keyPath, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o400 });
-  await chmod(keyPath, 0o400);
-  await writeFile(path.join(dir, `${keyId}.pub.pem`), publicKey.export({ type: 'spki', format: 'pem' }), { mode: 0o444 });
-  const tmp = path.join(dir, `keyring.json.${process.pid}.tmp`);
-  await writeFile(tmp, JSON.stringify({ active: keyId }, null, 2) + '\n');
-  await rename(tmp, path.join(dir, 'keyring.json'));
+  // Every file appears whole (written aside, then renamed): another process starting at the same
+  // moment reads the folder and must never see a half-written key.
+  await writeWhole(path.join(dir, `${keyId}.key.pem`), privateKey.export({ type: 'pkcs8', format: 'pem' }), 0o400);
+  await writeWhole(path.join(dir, `${keyId}.pub.pem`), publicKey.export({ type: 'spki', format: 'pem' }), 0o444);
+  await writeWhole(path.join(dir, 'keyring.json'), JSON.stringify({ active: keyId }, null, 2) + '\n', 0o644);
   return keyId;
+}
+
+/** Writes `file` under a temporary name (not matching *.pem or keyring.json) and renames it into place. */
+async function writeWhole(file: string, data: string | Buffer, mode: number): Promise<void> {
+  const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  await writeFile(tmp, data, { mode });
+  await chmod(tmp, mode);
+  await rename(tmp, file);
 }

@@ -60,3 +60,30 @@ test('a verifier folder with public keys only can verify but not sign', async ()
   await assert.rejects(KeyRing.load(keysDir, { requirePrivate: true }), KeyError);
   assert.ok(!existsSync(path.join(keysDir, active)));
 });
+
+test('a process loading the key folder while another creates or rotates keys never reads half a key', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'huiyan-keys-race-'));
+  try {
+    // Two starters create the first key at once (as the workers of a site do), while readers load.
+    const starters = [KeyRing.loadOrCreate(dir), KeyRing.loadOrCreate(dir)];
+    let loads = 0;
+    let rotating = true;
+    const rotations = (async () => {
+      for (let i = 0; i < 20; i++) await rotateKey(dir);
+      rotating = false;
+    })();
+    while (rotating) {
+      const ring = await KeyRing.loadPublic(dir);
+      assert.ok(ring !== undefined);
+      loads++;
+    }
+    await rotations;
+    for (const ring of await Promise.all(starters)) assert.ok(ring.activeKeyId);
+    const ring = await KeyRing.load(dir, { requirePrivate: true });
+    assert.ok(ring.activeKeyId);
+    assert.ok(loads > 0);
+    assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.tmp')), [], 'no temporary file left');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
