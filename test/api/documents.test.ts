@@ -92,6 +92,8 @@ describe('notice of violation', () => {
     for (const s of ['示范区城市管理行政执法局', '违法行为告知书', d.docNo, '当事人：示范水果店', '占道经营', '05-01', '陈述、申辩', '罚款人民币120元', '扫码核验文书真伪']) {
       assert.ok(text.includes(s.replace(/\s+/g, '')), `PDF text has ${s}`);
     }
+    assert.match(text, /审核人\S/, 'the reviewer is named');
+    assert.ok(!text.includes('user:'), 'a served document names people, not account ids');
     const stills = (await call('auditor', 'GET', `/api/cases/${id}/evidence`)).json.files.filter((f: any) => f.kind.startsWith('original:'));
     assert.equal(stills.length, 3);
     for (const f of stills) assert.ok(text.includes(f.sha256.slice(0, 32)) && text.includes(f.sha256.slice(32)), `still ${f.name} with its sha256`);

@@ -23,7 +23,7 @@ import { caseStep } from '../../src/dispatch/case-step.ts';
 import { warnStep } from '../../src/dispatch/warn.ts';
 import { documentIssuer } from '../../src/cases/documents/index.ts';
 import { verifyDocumentSignature } from '../../src/cases/documents/verify.ts';
-import { bureauTime } from '../../src/cases/documents/templates.ts';
+import { bureauTime, gracePrecision } from '../../src/cases/documents/templates.ts';
 import { PROJECT_ROOT } from '../../src/inference/manifest.ts';
 import { PG_URL } from '../cases/stores.ts';
 import { CAM_A, sealHit, type Harness } from '../api/support/harness.ts';
@@ -118,7 +118,7 @@ describe('warn first: the order to correct, officers on warned cases, the silent
     const [download] = await Promise.all([officer.waitForEvent('download'), link.click()]);
     const pdf = readFileSync((await download.path())!);
     const { file, text } = pdfText(pdf, 'order.pdf');
-    for (const s of ['责令改正通知书', row.doc_no, '经智能监控发现', `${bureauTime(w.graceUntil.toISOString())}前改正`, '逾期不改正', '【示例】《城市市容和环境卫生管理条例》第十四条']) {
+    for (const s of ['责令改正通知书', row.doc_no, '经智能监控发现', `${bureauTime(w.graceUntil.toISOString(), gracePrecision(w.graceSeconds))}前改正`, '逾期不改正', '【示例】《城市市容和环境卫生管理条例》第十四条']) {
       assert.ok(text.includes(s.replace(/\s+/g, '')), `the order says ${s}`);
     }
     assert.ok(!text.includes('执法队员确认'), 'no officer has confirmed anything yet');

@@ -8,7 +8,7 @@ import { PassThrough } from 'node:stream';
 import { PDFDocument, rgb, degrees, type PDFFont, type PDFPage } from 'pdf-lib';
 import QRCode from 'qrcode';
 import type { DocumentFactsT, Still } from './facts.ts';
-import { bureauTime, factLine, partyLines, stillCaption, type Template } from './templates.ts';
+import { actorName, bureauTime, factLine, partyLines, stillCaption, type Template } from './templates.ts';
 
 /** The keyword (Info dictionary, inside the signed byte range) that carries the document number. */
 export const DOC_NO_KEYWORD = 'huiyan-document-no=';
@@ -187,14 +187,14 @@ export async function renderDocument(r: RenderInput): Promise<PDFDocument> {
   w.need(130);
   const top = w.y;
   const issuer = f.bureau.name;
-  const date = bureauTime(f.issuedAt, false);
+  const date = bureauTime(f.issuedAt, 'day');
   const rx = A4[0] - MARGIN - 150;
   w.page.drawText(issuer, { x: rx + 75 - font.widthOfTextAtSize(issuer, 12) / 2, y: top - 50, size: 12, font, color: INK });
   w.page.drawText(date, { x: rx + 75 - font.widthOfTextAtSize(date, 12) / 2, y: top - 70, size: 12, font, color: INK });
   drawSeal(w.page, font, issuer, rx + 75, top - 55);
   const qr = await doc.embedPng(await QRCode.toBuffer(r.verifyUrl, { type: 'png', errorCorrectionLevel: 'M', margin: 1, scale: 4 }));
   w.page.drawImage(qr, { x: MARGIN, y: top - 100, width: 90, height: 90 });
-  const hints = ['扫码核验文书真伪', `文书编号 ${f.docNo}`, `校验码 ${r.contentSha256.slice(0, 32)}`, f.review ? `审核人 ${f.review.reviewer}` : '限时整改 · 自动签发'];
+  const hints = ['扫码核验文书真伪', `文书编号 ${f.docNo}`, `校验码 ${r.contentSha256.slice(0, 32)}`, f.review ? `审核人 ${actorName(f.review.reviewer)}` : '限时整改 · 自动签发'];
   hints.forEach((l, k) => w.page.drawText(l, { x: MARGIN + 96, y: top - 30 - k * 11, size: 7, font, color: INK }));
   w.y = top - 120;
   return doc;

@@ -14,12 +14,27 @@ const PERMIT: Record<string, string> = { valid: '运输许可证有效', expired
 const STILL_ROLE: Record<string, string> = { before: '违法前', at: '违法时', after: '违法后' };
 export const stillCaption = (role: string) => STILL_ROLE[role] ?? role;
 
-/** Beijing time as the bureau's paperwork writes it: 2026年11月30日 15时44分. */
-export function bureauTime(iso: string, withTime = true): string {
+/**
+ * Beijing time as the bureau's paperwork writes it: 2026年11月30日 (`day`), 2026年11月30日
+ * 15时44分 (`minute`), 2026年11月30日 15时44分07秒 (`second`: for spans shorter than a minute's
+ * rounding can show, e.g. a grace period of seconds, whose start and end would read the same).
+ */
+export function bureauTime(iso: string, precision: 'day' | 'minute' | 'second' = 'minute'): string {
   const p = Object.fromEntries(new Intl.DateTimeFormat('en-GB', {
-    timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+    timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
   }).formatToParts(new Date(iso)).map((x) => [x.type, x.value]));
-  return `${p.year}年${Number(p.month)}月${Number(p.day)}日${withTime ? ` ${p.hour}时${p.minute}分` : ''}`;
+  const day = `${p.year}年${Number(p.month)}月${Number(p.day)}日`;
+  if (precision === 'day') return day;
+  return `${day} ${p.hour}时${p.minute}分${precision === 'second' ? `${p.second}秒` : ''}`;
+}
+
+/** Under an hour of grace the minute alone can make the order and its deadline read the same. */
+export const gracePrecision = (graceSeconds: number): 'minute' | 'second' => (graceSeconds < 3600 ? 'second' : 'minute');
+
+/** The person an audit actor names ("user:<id> 张三" → "张三"): paperwork shows names, not ids. */
+export function actorName(actor: string): string {
+  const space = actor.indexOf(' ');
+  return space < 0 ? actor : actor.slice(space + 1);
 }
 
 /** 当事人 lines; an unknown party is printed as such, never guessed. */
@@ -39,7 +54,8 @@ export function partyLines(f: DocumentFactsT): string[] {
 export function warningSentence(f: DocumentFactsT): string {
   const w = f.warning;
   if (!w) return '';
-  const given = `本机关已于${bureauTime(w.detectedAt)}责令限期改正（改正期限至${bureauTime(w.graceUntil)}）`;
+  const precision = gracePrecision(w.graceSeconds);
+  const given = `本机关已于${bureauTime(w.detectedAt, precision)}责令限期改正（改正期限至${bureauTime(w.graceUntil, precision)}）`;
   if (w.outcome === null) return '';
   if (w.outcome === 'self_corrected') return `${given}，当事人已在期限内自行改正。`;
   if (w.noAfterFrame === 'camera_silent') {
@@ -86,7 +102,7 @@ export const TEMPLATES: Record<DocumentKind, Template> = {
     noLetter: '改',
     closing: (f) => [
       `你（单位）的上述行为违反了${f.order?.legalBasis ?? f.review?.legalBasis ?? ''}的规定。依据《中华人民共和国行政处罚法》第二十八条，本机关责令你（单位）立即停止违法行为，`
-        + `${f.warning ? `并于${bureauTime(f.warning.graceUntil)}前改正` : '并限期改正'}；逾期不改正的，本机关将依法立案查处。`,
+        + `${f.warning ? `并于${bureauTime(f.warning.graceUntil, gracePrecision(f.warning.graceSeconds))}前改正` : '并限期改正'}；逾期不改正的，本机关将依法立案查处。`,
       '如对本通知有异议，可在收到本通知书之日起三个工作日内向本机关提出陈述、申辩。',
       `联系地址及电话：${f.bureau.contact}`,
     ],
