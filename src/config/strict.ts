@@ -103,6 +103,17 @@ export function explainIssues(schema: z.ZodType, data: unknown, issues: readonly
     // A misspelt required key is also reported as missing: its unknown-key issue (with the
     // "did you mean") says it all.
     if (issue.code === 'invalid_type' && misspeltRequiredKey(schema, data, issue.path)) continue;
+    // A misspelt value of a closed list (a rule; a zone type or source kind, which pick a union's
+    // branch): suggest the closest. A discriminated union's issue lists its options only in the message.
+    const options = issue.code === 'invalid_value' ? issue.values.filter((v): v is string => typeof v === 'string')
+      : issue.code === 'invalid_union' && 'discriminator' in issue ? [...issue.message.matchAll(/'([^']+)'/g)].map((m) => m[1]!)
+      : undefined;
+    if (options) {
+      const given = valueAt(data, issue.path);
+      const guess = typeof given === 'string' ? didYouMean(given, options) : undefined;
+      out.push({ path: [...issue.path], message: guess ? `unknown value '${given}' — did you mean '${guess}'? (${issue.message})` : issue.message });
+      continue;
+    }
     if (issue.code !== 'unrecognized_keys') {
       out.push({ path: [...issue.path], message: issue.message });
       continue;
@@ -120,11 +131,15 @@ export function explainIssues(schema: z.ZodType, data: unknown, issues: readonly
   return out;
 }
 
+function valueAt(data: unknown, path: ReadonlyArray<PropertyKey>): unknown {
+  return path.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined), data);
+}
+
 /** For a missing key at `path`: the unknown key next to it that is its misspelling, if any. */
 function misspeltRequiredKey(schema: z.ZodType, data: unknown, path: ReadonlyArray<PropertyKey>): string | undefined {
   const missing = path.at(-1);
   if (typeof missing !== 'string') return undefined;
-  const parent = path.slice(0, -1).reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined), data);
+  const parent = valueAt(data, path.slice(0, -1));
   if (!parent || typeof parent !== 'object' || missing in parent) return undefined;
   const known = knownKeysAt(schema, data, path.slice(0, -1)) ?? [];
   return Object.keys(parent).find((k) => !known.includes(k) && didYouMean(k, [missing]) === missing);

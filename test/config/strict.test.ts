@@ -56,6 +56,23 @@ test('the misspellings of issue 11 are errors with the line and a "did you mean"
   assert.equal(didYouMean('colour', ['schedule', 'polygon']), undefined, 'no wild guesses');
 });
 
+test('a misspelt value of a closed list (rule, zone type, source kind) gets a "did you mean" too', () => {
+  const cases: Array<[string, string, string]> = [
+    [camera('    rules: [vendng]\n'), 'vending', 'rules'],
+    [camera('').replace('type: no-vending', 'type: no-vendng'), 'no-vending', 'type'],
+    [camera('').replace('kind: rtsp', 'kind: rstp'), 'rtsp', 'kind'],
+  ];
+  for (const [yaml, want, key] of cases) {
+    const { cameras, issues } = parseStreamsYaml(yaml, 'cams.yaml');
+    assert.equal(cameras.length, 0);
+    assert.ok(issues.length >= 1, JSON.stringify(issues));
+    const i = issues.find((x) => x.message.includes('did you mean'));
+    assert.ok(i, `a suggestion for ${want}: ${issues.map(formatIssue).join(' | ')}`);
+    assert.match(i.message, new RegExp(`did you mean '${want}'`), formatIssue(i));
+    assert.match(formatIssue(i), new RegExp(key), 'the issue names where');
+  }
+});
+
 test("README's camera example and docs/gb28181.md's examples load without an issue", async () => {
   const readme = await yamlBlock('README.md', 'Cameras live in');
   const r = parseStreamsYaml(readme, 'README.md');
