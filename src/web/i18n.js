@@ -164,6 +164,8 @@ export function toggleLang() {
   location.reload();
 }
 
+// The bureau works in Beijing time, as the evidence watermarks (UTC+8) and the hourly chart do:
+// a browser in another zone must not show other clock times.
 export function fmtTime(ms) {
-  return new Date(ms).toLocaleString(lang === 'en' ? 'en-GB' : 'zh-CN', { hour12: false });
+  return new Date(ms).toLocaleString(lang === 'en' ? 'en-GB' : 'zh-CN', { hour12: false, timeZone: 'Asia/Shanghai' });
 }

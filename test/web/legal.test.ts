@@ -58,4 +58,17 @@ describe('legal review page', { timeout: 300_000 }, () => {
     assert.equal(rev!.state, 'approved');
     assert.equal(Number(rev!.proposed_fine), 100);
   });
+
+  it('shows times in Beijing time on a browser in another zone', async () => {
+    const ctx = await browser.newContext({ timezoneId: 'UTC', locale: 'zh-CN' });
+    try {
+      const page = await ctx.newPage();
+      await page.goto(`${h.url}/login.html`);
+      // 05:03:46 UTC is 13:03:46 in Asia/Shanghai, as the evidence watermarks say (UTC+8).
+      const shown = await page.evaluate(`import('/i18n.js').then((m) => m.fmtTime(Date.UTC(2026, 11, 1, 5, 3, 46)))`);
+      assert.equal(shown, '2026/12/1 13:03:46');
+    } finally {
+      await ctx.close();
+    }
+  });
 });
