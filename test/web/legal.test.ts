@@ -12,6 +12,15 @@ import { PartyRegistry } from '../../src/cases/parties/index.ts';
 import { CAM_A, sealHit, type Harness } from '../api/support/harness.ts';
 import { loginPage, shot, openBrowserHarness, closeBrowserHarness } from './support.ts';
 
+/** WCAG relative luminance of a computed `rgb(r, g, b)`. */
+function luminance(css: string): number {
+  const [r, g, b] = css.match(/\d+/g)!.slice(0, 3).map((v) => {
+    const c = Number(v) / 255;
+    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  });
+  return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
+}
+
 let h: Harness;
 let browser: Browser;
 
@@ -48,6 +57,10 @@ describe('legal review page', { timeout: 300_000 }, () => {
     const link = page.locator('#doc-notice_of_violation');
     await link.waitFor();
     assert.match(await page.locator('#documents').innerText(), /违法行为告知书 城管告〔\d{4}〕00001号/);
+    // Readable on the dark panel (WCAG AA, 4.5:1); the browser's default blue is about 1.6:1.
+    const [fg, bg] = (await link.evaluate((a) => [getComputedStyle(a).color, getComputedStyle(a.closest('.panel')!).backgroundColor])).map(luminance);
+    const ratio = (Math.max(fg!, bg!) + 0.05) / (Math.min(fg!, bg!) + 0.05);
+    assert.ok(ratio >= 4.5, `link contrast ${ratio}`);
     const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
     const pdf = readFileSync((await download.path())!);
     assert.equal(pdf.subarray(0, 5).toString(), '%PDF-');
