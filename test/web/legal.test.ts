@@ -1,6 +1,9 @@
 // Browser test of legal review (Chromium): a case in a registered shop's frontage, confirmed
 // by an officer, is approved by the legal reviewer on legal.html with a discretion row; a
-// fine outside the row's range is refused by the server and shown.
+// fine outside the row's range is refused by the server and shown. The page names the camera and
+// zone (ids only as a tooltip), captions the stills in Chinese, shows an approval's note as a
+// review note (never as a return reason), keeps download links readable on the dark theme, and
+// shows every time in Beijing time whatever the browser's zone.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -41,18 +44,33 @@ describe('legal review page', { timeout: 300_000 }, () => {
     const page = await loginPage(browser, h.url, 'auditor');
     await page.goto(`${h.url}/legal.html`);
     await page.locator('body[data-ready="1"]').waitFor();
+    assert.match(await page.locator(`#queue tr[data-case="${caseId}"]`).innerText(), /示范街道 北口/);
     await page.click(`#queue tr[data-case="${caseId}"]`);
     await page.locator('#party-name', { hasText: '示范水果店' }).waitFor();
     assert.match(await page.locator('#sample-note').innerText(), /示例/);
     await page.locator('#stills img').first().waitFor();
+    const place = page.locator('#place .place');
+    await place.filter({ hasText: '人行道禁止设摊区' }).waitFor();
+    assert.equal(await place.innerText(), '示范街道 北口 · 人行道禁止设摊区');
+    assert.equal(await place.getAttribute('title'), 'cam-a / sidewalk');
+    for (const c of await page.locator('#stills figcaption').allInnerTexts()) assert.match(c, /^原始图像 · (发现时|之前|之后) · SHA-256 [0-9a-f]{16}…$/);
     const row = page.locator('#discretion tr', { hasText: '一年内再次违法' });
     await row.locator('input[type=radio]').check();
     await page.fill('#fine', '300');
     await page.click('#approve');
     await page.locator('#msg', { hasText: 'outside the range' }).waitFor();
     await page.fill('#fine', '100');
+    await page.fill('#note', '证据充分');
     await page.click('#approve');
     await page.locator('#msg', { hasText: '已审核通过' }).waitFor();
+    // The approval's note is stored where a return's reason is: shown as a review note, with who.
+    const decided = async () => {
+      await page.locator('#review-note').waitFor();
+      assert.equal(await page.locator('#review-note').innerText(), '审核说明: 证据充分');
+      assert.match(await page.locator('#decided-by').innerText(), /^已通过 · 法制审核 陈 · \d{4}\//);
+      assert.equal(await page.locator('#last-reason').count(), 0);
+    };
+    await decided();
     // The approval issued the signed notice: its link downloads the PDF the API registered.
     const link = page.locator('#doc-notice_of_violation');
     await link.waitFor();
@@ -67,6 +85,9 @@ describe('legal review page', { timeout: 300_000 }, () => {
     const [reg] = await h.sql.query<{ file_sha256: string }>('SELECT file_sha256 FROM case_documents WHERE case_id = $1', [caseId]);
     assert.equal(createHash('sha256').update(pdf).digest('hex'), reg!.file_sha256);
     await shot(page, 'legal-review.png');
+    await page.goto(`${h.url}/legal.html?tab=approved&case=${caseId}`);
+    await page.locator('body[data-ready="1"]').waitFor();
+    await decided();
     const [rev] = await h.sql.query<{ state: string; proposed_fine: string }>('SELECT state, proposed_fine FROM legal_reviews WHERE case_id = $1', [caseId]);
     assert.equal(rev!.state, 'approved');
     assert.equal(Number(rev!.proposed_fine), 100);
