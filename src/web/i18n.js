@@ -43,7 +43,8 @@ const zh = {
   navUsers: '用户管理', rule: '违规类型', place: '地点', openedAt: '发现时间', party: '当事人', phones: '电话号码', plates: '车牌号',
   copy: '复制', copied: '已复制', masked: '（已脱敏）', loading: '加载中…', loadFailed: '加载失败', uploading: '证据已封存，正在上传存储，稍后自动显示…', noEvidence: '证据尚未封存', evidenceFrames: '证据图像',
   notFound: '案件不存在或不在您的辖区', noCases: '该列表暂无案件', confidence: '可信度', sourceLine: '识别自',
-  tab_pending: '待审核', tab_confirmed: '已确认', tab_rejected: '已驳回', tab_all: '全部',
+  tab_pending: '待审核', tab_confirmed: '已确认', tab_closed: '已结案', tab_rejected: '已驳回', tab_all: '全部',
+  'action_legal.approved': '法制审核通过', 'action_legal.returned': '法制审核退回', 'action_legal.resubmitted': '重新提交法制审核',
   role_at: '发现时', role_before: '之前', role_after: '之后', role_check: '复查时',
   graceUntil: '整改截止', afterFrames: '整改复查画面',
   role_admin: '系统管理员', role_commander: '指挥长', role_officer: '执法队员', role_auditor: '法制审核',
@@ -108,7 +109,8 @@ const en = {
   navUsers: 'Users', rule: 'Rule', place: 'Place', openedAt: 'Opened', party: 'Party', phones: 'Phone numbers', plates: 'Plates',
   copy: 'Copy', copied: 'Copied', masked: '(masked)', loading: 'Loading…', loadFailed: 'Could not load', uploading: 'Evidence sealed, uploading to the store; it shows here when done…', noEvidence: 'Evidence not sealed yet', evidenceFrames: 'Evidence',
   notFound: 'Case not found, or not in your area', noCases: 'No cases in this list', confidence: 'confidence', sourceLine: 'read from',
-  tab_pending: 'Pending', tab_confirmed: 'Confirmed', tab_rejected: 'Rejected', tab_all: 'All',
+  tab_pending: 'Pending', tab_confirmed: 'Confirmed', tab_closed: 'Closed', tab_rejected: 'Rejected', tab_all: 'All',
+  'action_legal.approved': 'legal review approved', 'action_legal.returned': 'legal review returned', 'action_legal.resubmitted': 'resubmitted for legal review',
   role_at: 'at detection', role_before: 'before', role_after: 'after', role_check: 'at the check',
   graceUntil: 'correct by', afterFrames: 'After the grace period',
   role_admin: 'Administrator', role_commander: 'Commander', role_officer: 'Officer', role_auditor: 'Auditor',
@@ -164,6 +166,8 @@ export function toggleLang() {
   location.reload();
 }
 
+// The bureau works in Beijing time, as the evidence watermarks (UTC+8) and the hourly chart do:
+// a browser in another zone must not show other clock times.
 export function fmtTime(ms) {
-  return new Date(ms).toLocaleString(lang === 'en' ? 'en-GB' : 'zh-CN', { hour12: false });
+  return new Date(ms).toLocaleString(lang === 'en' ? 'en-GB' : 'zh-CN', { hour12: false, timeZone: 'Asia/Shanghai' });
 }

@@ -2,7 +2,7 @@
 // evidence stills, party and the discretion rows of its violation code; approve with a row and
 // a fine inside its range, or return with a reason. The server enforces every rule.
 import { api, boot, can, el } from './app.js';
-import { addStrings, applyI18n, fmtTime, t } from './i18n.js';
+import { actorName, addStrings, applyI18n, fmtTime, t } from './i18n.js';
 
 addStrings({
   zh: {
@@ -12,7 +12,7 @@ addStrings({
     link_zone: '按门前区域关联', link_plate: '按车牌关联', link_manual: '人工指定', link_unknown: '未知，待队员指定', repeatCount: '{days} 天内第 {n} 次违法',
     permit_valid: '许可证有效', permit_expired: '许可证已过期', permit_missing: '无运输许可证', permit_not_yet_valid: '许可证未生效',
     noParty: '尚未关联', approved: '已审核通过', returned: '已退回队员', pickRow: '请选择一条裁量基准', emptyQueue: '没有案件',
-    documents: '法律文书', downloadPdf: '下载 PDF（已签章）',
+    documents: '法律文书', downloadPdf: '下载 PDF（已签章）', reviewNote: '审核说明',
   },
   en: {
     legalQueue: 'Legal review', legal_pending: 'Pending', legal_returned: 'Returned', legal_approved: 'Approved', partyOfCase: 'Party', discretion: 'Discretion standard',
@@ -22,7 +22,7 @@ addStrings({
     repeatCount: 'violation no. {n} within {days} days', permit_valid: 'permit valid', permit_expired: 'permit expired', permit_missing: 'no transport permit',
     permit_not_yet_valid: 'permit not yet valid', noParty: 'not linked yet', approved: 'Approved', returned: 'Returned to the officer',
     pickRow: 'Pick a row of the discretion standard', emptyQueue: 'No cases',
-    documents: 'Legal documents', downloadPdf: 'Download PDF (signed)',
+    documents: 'Legal documents', downloadPdf: 'Download PDF (signed)', reviewNote: 'Review note',
   },
 });
 
@@ -33,6 +33,7 @@ if (!can(me, 'legal:review')) {
   throw new Error('legal:review required');
 }
 applyI18n();
+const cameras = new Map((await api('/api/cameras').catch(() => ({ items: [] }))).items.map((c) => [c.id, c]));
 let tab = new URLSearchParams(location.search).get('tab') ?? 'pending';
 let current = null;
 
@@ -42,8 +43,29 @@ async function loadQueue() {
   const { items } = await api(`/api/legal/queue?state=${tab}`);
   document.getElementById('queue').replaceChildren(...(items.length ? items.map(({ case: c }) =>
     el('tr', { class: 'pick', dataset: { case: c.id }, onclick: () => open(c) },
-      el('td', {}, t(`cat_${c.category}`)), el('td', {}, `${c.district} · ${c.street}`), el('td', {}, fmtTime(c.openedAt))))
+      el('td', {}, t(`cat_${c.category}`)), el('td', {}, placeOf(c)), el('td', {}, `${c.district} · ${c.street}`), el('td', {}, fmtTime(c.openedAt))))
     : [el('tr', {}, el('td', { class: 'meta' }, t('emptyQueue')))]));
+}
+
+/** Where, by the camera's and (when known) the zone's names; the raw ids only as a tooltip. */
+function placeOf(c, zones = []) {
+  const z = zones.find((x) => x.id === c.zoneId);
+  return el('span', { class: 'place', title: `${c.cameraId} / ${c.zoneId}` },
+    [cameras.get(c.cameraId)?.name ?? c.cameraId, z && (z.name ?? t(`zone_${z.type}`))].filter(Boolean).join(' · '));
+}
+
+/**
+ * The last decision, with who and when. The server keeps an approval's note in the same field
+ * as a return's reason: only a return's reads 退回理由 (also on a pending case, which can carry
+ * one only from a return before its resubmission).
+ */
+function decisionView(r) {
+  const by = [r.reviewer && actorName(r.reviewer), r.decidedAt && fmtTime(r.decidedAt)].filter(Boolean).join(' · ');
+  if (r.state === 'approved') {
+    return [el('p', { class: 'meta', id: 'decided-by' }, `${t('legal_approved')}${by ? ` · ${by}` : ''}`),
+      r.reason ? el('p', { id: 'review-note' }, `${t('reviewNote')}: ${r.reason}`) : ''];
+  }
+  return r.reason ? [el('p', { class: 'permit-expired', id: 'last-reason' }, `${t('returnReason')}: ${r.reason}`, by ? el('span', { class: 'meta' }, ` · ${by}`) : '')] : [];
 }
 
 function partyView(p) {
@@ -61,21 +83,22 @@ async function open(c, keepMsg = false) {
   document.getElementById('detail').hidden = false;
   if (!keepMsg) document.getElementById('msg').textContent = '';
   document.getElementById('detail-title').textContent = `${t(`cat_${c.category}`)} · ${c.district} ${c.street}`;
-  const [legal, party, ev, docs] = await Promise.all([
+  const [legal, party, ev, docs, { zones }] = await Promise.all([
     api(`/api/cases/${c.id}/legal`),
     api(`/api/cases/${c.id}/party`).catch(() => null),
     api(`/api/cases/${c.id}/evidence`).catch(() => ({ files: [] })),
     api(`/api/cases/${c.id}/documents`).catch(() => ({ items: [] })),
+    api(`/api/cameras/${encodeURIComponent(c.cameraId)}/zones`).catch(() => ({ zones: [] })),
   ]);
   // The signed notice issued by the approval.
   document.getElementById('documents').replaceChildren(...(docs.items.length ? [el('h3', {}, t('documents')), ...docs.items.map((d) =>
     el('p', { class: 'document', dataset: { doc: d.id } }, `${d.title} ${d.docNo} · ${fmtTime(d.issuedAt)} · `,
       el('a', { href: d.url, download: '', id: `doc-${d.kind}` }, t('downloadPdf'))))] : []));
-  document.getElementById('facts').replaceChildren(el('p', { class: 'meta' }, `${legal.standardCode} · ${c.cameraId}/${c.zoneId} · ${fmtTime(c.openedAt)}`),
-    legal.review.reason ? el('p', { class: 'permit-expired', id: 'last-reason' }, `${t('returnReason')}: ${legal.review.reason}`) : '');
+  document.getElementById('facts').replaceChildren(el('p', { class: 'meta', id: 'place' }, `${legal.standardCode} · `, placeOf(c, zones), ` · ${fmtTime(c.openedAt)}`),
+    ...decisionView(legal.review));
   document.getElementById('stills').replaceChildren(...ev.files.filter((f) => f.kind.startsWith('original:')).slice(0, 3).map((f) =>
     el('figure', { style: 'display:inline-block;margin:0 8px 8px 0' }, el('img', { src: `/api/cases/${c.id}/evidence/view?name=${encodeURIComponent(f.name)}`, width: 240 }),
-      el('figcaption', { class: 'meta' }, `${f.kind.slice(9)} · sha256 ${f.sha256.slice(0, 16)}…`))));
+      el('figcaption', { class: 'meta' }, `${t('original')} · ${t(`role_${f.kind.slice(9)}`)} · SHA-256 ${f.sha256.slice(0, 16)}…`))));
   document.getElementById('party').replaceChildren(partyView(party));
   document.getElementById('sample-note').textContent = legal.discretion.some((d) => d.sample) ? t('sampleNote') : '';
   document.getElementById('discretion').replaceChildren(

@@ -9,7 +9,12 @@ const REASONS = ['not_violation', 'duplicate', 'wrong_type', 'image_unusable'];
 // The moment of the violation first; before and after below it.
 const ROLES = ['at', 'before', 'after'];
 // List tabs: each shows one set of states, with its count.
-const TABS = { pending: ['new', 'pending_review'], warned: ['warned'], confirmed: ['confirmed', 'dispatched', 'resolved'], rejected: ['rejected'], all: null };
+// Confirmed runs on through the city back half (送达 … 缴款) until the case is closed (已结案).
+const TABS = {
+  pending: ['new', 'pending_review'], warned: ['warned'],
+  confirmed: ['confirmed', 'dispatched', 'resolved', 'delivered', 'acknowledged', 'statement_received', 'decided', 'paid'],
+  closed: ['closed'], rejected: ['rejected'], all: null,
+};
 const me = await boot();
 watchEvidenceIntake();
 const list = document.getElementById('list');
@@ -45,6 +50,18 @@ function renderList() {
     el('div', {}, cameras.get(c.cameraId)?.name ?? c.cameraId),
     el('div', { class: 'meta' }, `${c.district} · ${c.street} · ${fmtTime(c.openedAt)}`)))
     : [el('li', { class: 'empty meta' }, t('noCases'))]));
+}
+
+/** The history: the state changes and, between them, the legal review's decisions (法制审核通过 / 退回), by time. */
+function historyRows(c) {
+  const rows = [
+    ...c.history.map((h) => ({ at: h.at, actor: h.actor, event: h.to,
+      cells: [h.from ? t(`state_${h.from}`) : '', ['→ ', t(`state_${h.to}`)], h.reason ? t(`reason_${h.reason}`) : ''] })),
+    ...(c.legal ?? []).map((e) => ({ at: e.at, actor: e.actor, event: e.action, cells: ['', t(`action_${e.action}`), e.note ?? ''] })),
+  ];
+  // A stable sort: each kind is already in order, so ties keep the transition first.
+  return rows.sort((a, b) => a.at - b.at).map((r) => el('tr', { dataset: { event: r.event } },
+    el('td', {}, fmtTime(r.at)), el('td', {}, actorName(r.actor)), ...r.cells.map((x) => el('td', {}, x))));
 }
 
 /** `bundle`: 'after' for a warn-first case's after bundle (限时整改), else the case's own. */
@@ -188,9 +205,7 @@ async function select(id) {
     el('div', { id: 'clipbox' }),
     el('div', { class: 'meta', id: 'verify' }),
     el('h2', {}, t('history')),
-    el('table', { id: 'history' }, c.history.map((h) => el('tr', {},
-      el('td', {}, fmtTime(h.at)), el('td', {}, actorName(h.actor)), el('td', {}, h.from ? t(`state_${h.from}`) : ''), el('td', {}, '→ ', t(`state_${h.to}`)),
-      el('td', {}, h.reason ? t(`reason_${h.reason}`) : '')))),
+    el('table', { id: 'history' }, historyRows(c)),
     el('h2', {}, t('documents')),
     el('table', { id: 'documents' }),
     el('h2', {}, t('cityBackHalf')),

@@ -24,6 +24,11 @@ const HistoryBody = z.array(
   z.object({ at: z.number(), actor: z.string(), from: z.string().nullable(), to: z.string(), reason: z.string().nullish() }),
 );
 
+/** Legal-review decisions (法制审核) change no case state, so the history above lacks them; they come from the audit log. */
+const LEGAL_ACTIONS = ['legal.approved', 'legal.returned', 'legal.resubmitted'] as const;
+const LegalEventsBody = z.array(z.object({ at: z.number(), actor: z.string(), action: z.enum(LEGAL_ACTIONS), note: z.string().nullable() }));
+const isLegal = (a: string): a is (typeof LEGAL_ACTIONS)[number] => (LEGAL_ACTIONS as readonly string[]).includes(a);
+
 export const casesRoutes: FastifyPluginAsyncZod<CasesRouteOptions> = async (app, opts) => {
   const { cases } = opts;
 
@@ -49,11 +54,16 @@ export const casesRoutes: FastifyPluginAsyncZod<CasesRouteOptions> = async (app,
     '/api/cases/:id',
     {
       preHandler: guard('cases:read'),
-      schema: { tags: ['cases'], summary: 'One case with its history', params: CaseIdParams, response: { ...Errors, 200: CaseBody.extend({ history: HistoryBody }) } },
+      schema: { tags: ['cases'], summary: 'One case with its history and legal-review decisions', params: CaseIdParams,
+        response: { ...Errors, 200: CaseBody.extend({ history: HistoryBody, legal: LegalEventsBody }) } },
     },
     async (req) => {
       const c = visibleCase(who(req), await cases.get(req.params.id), req.params.id);
-      return { ...c, history: await cases.history(c.id) };
+      const [history, trail] = await Promise.all([cases.history(c.id), cases.auditTrail(c.id)]);
+      // A return carries its reason, an approval or a resubmission its optional note.
+      const legal = trail.flatMap((e) => isLegal(e.action)
+        ? [{ at: e.at, actor: e.actor, action: e.action, note: String(e.details.reason ?? e.details.note ?? '') || null }] : []);
+      return { ...c, history, legal };
     },
   );
 
