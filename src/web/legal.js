@@ -11,7 +11,7 @@ addStrings({
     fineRange: '罚款幅度 (元)', legalBasis: '法律依据', sampleNote: '标有【示例】的裁量基准为示例数据，须由本局法制部门替换。',
     link_zone: '按门前区域关联', link_plate: '按车牌关联', link_manual: '人工指定', link_unknown: '未知，待队员指定', repeatCount: '{days} 天内第 {n} 次违法',
     permit_valid: '许可证有效', permit_expired: '许可证已过期', permit_missing: '无运输许可证', permit_not_yet_valid: '许可证未生效',
-    noParty: '尚未关联', approved: '已审核通过', returned: '已退回队员', pickRow: '请选择一条裁量基准', emptyQueue: '没有案件',
+    noParty: '尚未关联', noPartyWarning: '未关联当事人：审核通过后告知书的当事人将写作“未知（待确认）”，重复违法的裁量基准也无从核实。请先在当事人页面关联当事人。', approved: '已审核通过', returned: '已退回队员', pickRow: '请选择一条裁量基准', emptyQueue: '没有案件',
     documents: '法律文书', downloadPdf: '下载 PDF（已签章）', reviewNote: '审核说明',
   },
   en: {
@@ -20,7 +20,7 @@ addStrings({
     penalty: 'Penalty', fineRange: 'Fine range (yuan)', legalBasis: 'Legal basis', sampleNote: 'Rows marked 【示例】 are sample data for the bureau\'s legal department to replace.',
     link_zone: 'by frontage zone', link_plate: 'by plate', link_manual: 'picked by an officer', link_unknown: 'unknown, for an officer to pick',
     repeatCount: 'violation no. {n} within {days} days', permit_valid: 'permit valid', permit_expired: 'permit expired', permit_missing: 'no transport permit',
-    permit_not_yet_valid: 'permit not yet valid', noParty: 'not linked yet', approved: 'Approved', returned: 'Returned to the officer',
+    permit_not_yet_valid: 'permit not yet valid', noParty: 'not linked yet', noPartyWarning: 'No party linked: an approval now issues the notice to "unknown (to be confirmed)", and a repeat-offence standard cannot be checked. Link the party on the parties page first.', approved: 'Approved', returned: 'Returned to the officer',
     pickRow: 'Pick a row of the discretion standard', emptyQueue: 'No cases',
     documents: 'Legal documents', downloadPdf: 'Download PDF (signed)', reviewNote: 'Review note',
   },
@@ -69,7 +69,9 @@ function decisionView(r) {
 }
 
 function partyView(p) {
-  if (!p || !p.party) return el('p', { id: 'party-name' }, `${t('noParty')}${p ? ` · ${t(`link_${p.link}`)}` : ''}${p?.plate ? ` · ${p.plate}` : ''}`);
+  // An approval issues the notice of violation: without a party it names nobody ("未知（待确认）").
+  if (!p || !p.party) return el('div', {}, el('p', { id: 'party-name' }, `${t('noParty')}${p ? ` · ${t(`link_${p.link}`)}` : ''}${p?.plate ? ` · ${p.plate}` : ''}`),
+    el('p', { class: 'permit-expired', id: 'no-party-warning' }, t('noPartyWarning')));
   const x = p.party;
   return el('div', {},
     el('p', { id: 'party-name' }, el('strong', {}, x.name), ` · ${t(`link_${p.link}`)}`, p.plate ? ` · ${p.plate}` : ''),

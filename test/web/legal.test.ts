@@ -12,7 +12,7 @@ import type { Job } from 'bullmq';
 import type { Browser } from 'playwright-core';
 import { caseStep } from '../../src/dispatch/case-step.ts';
 import { PartyRegistry } from '../../src/cases/parties/index.ts';
-import { CAM_A, sealHit, type Harness } from '../api/support/harness.ts';
+import { CAM_A, CAM_B, sealHit, type Harness } from '../api/support/harness.ts';
 import { loginPage, shot, openBrowserHarness, closeBrowserHarness } from './support.ts';
 
 /** WCAG relative luminance of a computed `rgb(r, g, b)`. */
@@ -91,6 +91,20 @@ describe('legal review page', { timeout: 300_000 }, () => {
     const [rev] = await h.sql.query<{ state: string; proposed_fine: string }>('SELECT state, proposed_fine FROM legal_reviews WHERE case_id = $1', [caseId]);
     assert.equal(rev!.state, 'approved');
     assert.equal(Number(rev!.proposed_fine), 100);
+  });
+
+  it('warns before approving a case with no party: the notice would name nobody', async () => {
+    const { hit, evidence } = await sealHit(h, CAM_B);
+    const step = caseStep({ store: h.store, locate: () => ({ district: CAM_B.district, street: CAM_B.street }), repeatWindowDays: 365 });
+    const { caseId } = (await step({ hit, evidence }, { name: 'case' } as Job)) as { caseId: string };
+    const officer = await h.login('officer_b');
+    assert.equal((await fetch(`${h.url}/api/cases/${caseId}/confirm`, { method: 'POST', headers: { ...h.auth(officer), 'content-type': 'application/json' }, body: '{}' })).status, 200);
+    const page = await loginPage(browser, h.url, 'auditor');
+    await page.goto(`${h.url}/legal.html?case=${caseId}`);
+    await page.locator('body[data-ready="1"]').waitFor();
+    await page.locator('#no-party-warning').waitFor();
+    assert.match(await page.locator('#no-party-warning').innerText(), /未关联当事人.*未知（待确认）/);
+    await page.close();
   });
 
   it('shows times in Beijing time on a browser in another zone', async () => {
