@@ -23,7 +23,8 @@ async function loadCommand(name: string): Promise<Command> {
 
 async function help(): Promise<void> {
   const lines = ['usage: huiyan <command> [options]', '', 'commands:'];
-  for (const name of commandNames()) lines.push(`  ${name.padEnd(10)} ${(await loadCommand(name)).summary}`);
+  const width = Math.max(...commandNames().map((n) => n.length));
+  for (const name of commandNames()) lines.push(`  ${name.padEnd(width)}  ${(await loadCommand(name)).summary}`);
   process.stdout.write(lines.join('\n') + '\n');
 }
 
