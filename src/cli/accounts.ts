@@ -1,6 +1,7 @@
 // Shared by `huiyan users` and `huiyan api-keys`: the user store of the configured database
 // (HUIYAN_DATABASE_URL / HUIYAN_PG_SCHEMA or PGlite, migrated on open), scope options, and a
 // secret read without echo.
+import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { openCaseStore, dbOptionsFromEnv, type CaseStore } from '../cases/index.ts';
 import { API_MIGRATION_DIR } from '../api/db.ts';
@@ -8,6 +9,10 @@ import { UserStore } from '../api/auth/users.ts';
 import { ROLES, type Role, type Scope } from '../api/auth/access.ts';
 import { RuleType } from '../config/schema.ts';
 import { formatDuty, parseDuty, TimeScope, TimeScopeError, type TimeScopeT } from '../api/auth/time-scope.ts';
+import { loadStreamsConfig } from '../config/load.ts';
+import { didYouMean } from '../config/strict.ts';
+import { PROJECT_ROOT } from '../inference/manifest.ts';
+import type { Queryable } from '../cases/db.ts';
 import { UsageError } from './command.ts';
 
 /** Opens the store the API uses; the caller closes it. PGlite allows one process: stop `serve` first. */
@@ -24,6 +29,7 @@ export const SCOPE_OPTIONS = {
   duty: { type: 'string' },
   'cases-from': { type: 'string' },
   'cases-to': { type: 'string' },
+  'allow-unknown': { type: 'boolean' },
 } as const satisfies ParseArgsConfig['options'];
 
 /**
@@ -42,6 +48,40 @@ export function roleAndScope(v: {
   });
   const time = timeScope(v);
   return { role: v.role as Role, scope: { districts: v.district ?? [], streets: v.street ?? [], categories, ...(time ? { time } : {}) } };
+}
+
+/**
+ * The districts and streets a scope names must be places the site knows — named by a camera in
+ * $HUIYAN_STREAMS_CONFIG (default streams-config/) or by a case already opened — else a typo
+ * ('徐汇' for '徐汇区') would give an officer an empty case list and no error anywhere.
+ * Returns warnings to print. Throws UsageError (with the closest known name) for an unknown
+ * place, unless `allowUnknown` (`--allow-unknown`: a district whose cameras come later) or the
+ * site names no place at all yet (a fresh install: warned, accepted).
+ */
+export async function checkScopePlaces(scope: Scope, db: Queryable, opts: { allowUnknown?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<string[]> {
+  if (!scope.districts.length && !scope.streets.length) return [];
+  const env = opts.env ?? process.env;
+  const dir = env.HUIYAN_STREAMS_CONFIG ?? path.join(PROJECT_ROOT, 'streams-config');
+  const cameras = await loadStreamsConfig(dir).then((c) => c.cameras, () => []);
+  const rows = await db.query<{ district: string; street: string }>(`SELECT DISTINCT district, street FROM cases`);
+  const known = {
+    districts: [...new Set([...cameras.map((c) => c.location.district), ...rows.map((r) => r.district)])].sort(),
+    streets: [...new Set([...cameras.map((c) => c.location.street), ...rows.map((r) => r.street)])].sort(),
+  };
+  const warnings: string[] = [];
+  for (const [flag, names, list] of [['--district', scope.districts, known.districts], ['--street', scope.streets, known.streets]] as const) {
+    for (const name of names) {
+      if (list.includes(name)) continue;
+      const where = `no camera in ${dir} and no case names ${flag.slice(2)} "${name}"`;
+      if (!list.length) warnings.push(`${flag} ${name}: ${where} (none is named yet); check the spelling`);
+      else if (opts.allowUnknown) warnings.push(`${flag} ${name}: ${where}; accepted (--allow-unknown)`);
+      else {
+        const near = didYouMean(name, list) ?? list.find((k) => k.includes(name) || name.includes(k));
+        throw new UsageError(`${flag} ${name}: ${where}${near ? ` — did you mean "${near}"?` : ''} (known: ${list.join(', ')}; --allow-unknown for a place whose cameras come later)`);
+      }
+    }
+  }
+  return warnings;
 }
 
 function timeScope(v: { duty?: string; 'cases-from'?: string; 'cases-to'?: string }): TimeScopeT | undefined {

@@ -189,4 +189,19 @@ describe('huiyan users add / api-keys add take the time scope', () => {
     assert.equal(key.code, 0, key.out);
     assert.match((await huiyan(['api-keys', 'list'], env)).out, /roster-cli\tcommander\tduty=mon,tue,wed,thu,fri 08:00-18:00/);
   });
+
+  it('refuses a district or street no camera or case names, with the closest known one', { timeout: 240_000 }, async () => {
+    // The default streams-config/ names 示范区 / 示范街道; a typo would leave the officer an empty list.
+    const env = { ...process.env, HUIYAN_DATABASE_URL: PG_URL, HUIYAN_PG_SCHEMA: h.schema, HUIYAN_NEW_PASSWORD: PASSWORD };
+    const typo = await huiyan(['users', 'add', 'typo', '--role', 'officer', '--district', '示范'], env);
+    assert.equal(typo.code, 2, typo.out);
+    assert.match(typo.out, /--district 示范: no camera .* did you mean "示范区"\?/);
+    const street = await huiyan(['api-keys', 'add', 'typo-key', '--role', 'officer', '--street', '示范街'], env);
+    assert.equal(street.code, 2, street.out);
+    assert.match(street.out, /did you mean "示范街道"\?/);
+    assert.equal((await h.users.listUsers()).some((u) => u.username === 'typo'), false);
+    const later = await huiyan(['users', 'add', 'later', '--role', 'officer', '--district', '新建区', '--allow-unknown'], env);
+    assert.equal(later.code, 0, later.out);
+    assert.match(later.out, /warning: --district 新建区: .*accepted \(--allow-unknown\)/);
+  });
 });

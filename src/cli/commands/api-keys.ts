@@ -1,9 +1,9 @@
 // huiyan api-keys add|list|revoke: keys for machine clients of the API (the city platform,
 // a dashboard). The key is printed once at creation; only its sha256 is stored.
 import { UsageError, type Command } from '../command.ts';
-import { openUsers, parse, roleAndScope, SCOPE_OPTIONS, scopeText } from '../accounts.ts';
+import { checkScopePlaces, openUsers, parse, roleAndScope, SCOPE_OPTIONS, scopeText } from '../accounts.ts';
 
-const USAGE = `huiyan api-keys add <name> --role admin|commander|officer|auditor [--district D]… [--street S]… [--category C]… [--duty 'mon-fri 08:00-18:00'] [--cases-from YYYY-MM-DD] [--cases-to YYYY-MM-DD]
+const USAGE = `huiyan api-keys add <name> --role admin|commander|officer|auditor [--district D]… [--street S]… [--category C]… [--duty 'mon-fri 08:00-18:00'] [--cases-from YYYY-MM-DD] [--cases-to YYYY-MM-DD] [--allow-unknown]
        huiyan api-keys list
        huiyan api-keys revoke <id>`;
 
@@ -16,6 +16,7 @@ export async function runApiKeys(argv: string[]): Promise<number> {
   const { users, store } = await openUsers();
   try {
     if (sub === 'add') {
+      for (const w of await checkScopePlaces(add!.scope, store.db, { allowUnknown: v['allow-unknown'] })) process.stderr.write(`huiyan api-keys: warning: ${w}\n`);
       const { id, key } = await users.createApiKey(pos[0]!, add!.role, add!.scope);
       process.stderr.write(`created key ${id} for "${pos[0]}" (${add!.role}, scope ${scopeText(add!.scope)}); it is shown only now:\n`);
       process.stdout.write(`${key}\n`);

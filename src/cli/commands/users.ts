@@ -2,9 +2,9 @@
 // first admin of a fresh install. Passwords come from $HUIYAN_NEW_PASSWORD or stdin, never
 // from the command line (it would end up in shell history and `ps`).
 import { UsageError, type Command } from '../command.ts';
-import { openUsers, parse, readPassword, roleAndScope, SCOPE_OPTIONS, scopeText } from '../accounts.ts';
+import { checkScopePlaces, openUsers, parse, readPassword, roleAndScope, SCOPE_OPTIONS, scopeText } from '../accounts.ts';
 
-const USAGE = `huiyan users add <username> --role admin|commander|officer|auditor [--name 显示名] [--district D]… [--street S]… [--category vending|overflow|ads|spillage|parking|crowding|bicycles|materials|outside_shop]… [--duty 'mon-fri 08:00-18:00'] [--cases-from YYYY-MM-DD] [--cases-to YYYY-MM-DD]
+const USAGE = `huiyan users add <username> --role admin|commander|officer|auditor [--name 显示名] [--district D]… [--street S]… [--category vending|overflow|ads|spillage|parking|crowding|bicycles|materials|outside_shop]… [--duty 'mon-fri 08:00-18:00'] [--cases-from YYYY-MM-DD] [--cases-to YYYY-MM-DD] [--allow-unknown]
        huiyan users list
        huiyan users passwd <username>
        huiyan users disable|enable <username>
@@ -29,6 +29,7 @@ export async function runUsers(argv: string[]): Promise<number> {
           process.stderr.write(`huiyan users: "${username}" already exists (use passwd to change its password)\n`);
           return 1;
         }
+        for (const w of await checkScopePlaces(add!.scope, store.db, { allowUnknown: v['allow-unknown'] })) process.stderr.write(`huiyan users: warning: ${w}\n`);
         await users.createUser({ username: username!, displayName: v.name ?? username!, password: password!, role: add!.role, scope: add!.scope });
         process.stdout.write(`created ${username} (${add!.role}, scope ${scopeText(add!.scope)})\n`);
         return 0;
