@@ -328,3 +328,55 @@ export function unfixShapes(m: OnnxModel): string[] {
   });
   return changed;
 }
+
+/**
+ * A copy of `m` with a DequantizeLinear node that turns the QOperator tensor `<name>_quantized`
+ * back into float `<name>`, using its `<name>_scale` / `<name>_zero_point` initializers (the
+ * naming of onnxruntime's quantiser, which wrote the shipped MobileNetV2-int8). Combine with
+ * `pruneToOutputs(m, [name])` to run an int8 classifier only up to an inner tensor.
+ * @throws Error when the quantised tensor or its scale / zero point is missing.
+ */
+export function addDequantized(m: OnnxModel, name: string): OnnxModel {
+  const q = `${name}_quantized`;
+  if (!m.nodes.some((n) => n.outputs.includes(q))) throw new Error(`onnx-proto: no node produces tensor "${q}"`);
+  for (const p of [`${name}_scale`, `${name}_zero_point`]) if (!m.initializers.has(p)) throw new Error(`onnx-proto: no initializer "${p}" for "${q}"`);
+  const node: OnnxNode = { name: `${name}_dequantize`, opType: 'DequantizeLinear', domain: '', inputs: [q, `${name}_scale`, `${name}_zero_point`], outputs: [name], attributes: [] };
+  return { ...m, nodes: [...m.nodes, node] };
+}
+
+/**
+ * A copy of `m` that computes only `outputs`: nodes none of them depends on and initializers no
+ * kept node reads are dropped, and the graph declares just these outputs (FLOAT, shape left to
+ * ONNX Runtime). Node order is kept (it is already topological).
+ * @throws Error naming an output no node produces.
+ */
+export function pruneToOutputs(m: OnnxModel, outputs: readonly string[]): OnnxModel {
+  const producer = new Map<string, OnnxNode>();
+  for (const n of m.nodes) for (const o of n.outputs) producer.set(o, n);
+  const missing = outputs.find((o) => !producer.has(o));
+  if (missing !== undefined) throw new Error(`onnx-proto: no node produces tensor "${missing}"`);
+  const keep = new Set<OnnxNode>();
+  const stack = outputs.map((o) => producer.get(o)!);
+  while (stack.length) {
+    const n = stack.pop()!;
+    if (keep.has(n)) continue;
+    keep.add(n);
+    for (const i of n.inputs) if (producer.has(i)) stack.push(producer.get(i)!);
+  }
+  const nodes = m.nodes.filter((n) => keep.has(n));
+  const read = new Set(nodes.flatMap((n) => n.inputs));
+  const initializers = new Map([...m.initializers].filter(([k]) => read.has(k)));
+  const dropped = new Set([...m.initializers.keys()].filter((k) => !initializers.has(k)));
+  // Graph outputs (12) and value_info (13) of tensors no longer computed go; so do inputs (11) that were dropped initializers.
+  const computed = new Set(nodes.flatMap((n) => n.outputs));
+  const graphRest = m.graphRest.filter((raw) => {
+    const [f] = fields(raw);
+    if (!f || !f.body) return true;
+    if (f.no === 12) return false;
+    if (f.no === 13) return computed.has(valueInfoName(f.body));
+    if (f.no === 11) return !dropped.has(valueInfoName(f.body));
+    return true;
+  });
+  const base: OnnxModel = { ...m, nodes, initializers, graphRest, graphOutputs: [], graphInputs: m.graphInputs.filter((n) => !dropped.has(n)) };
+  return addFloatOutputs(base, outputs);
+}
