@@ -4,6 +4,7 @@ import { Camera } from '../../src/config/schema.ts';
 import { readImageBgr } from '../../src/inference/image.ts';
 import { AnalyticsEngine } from '../../src/analytics/engine.ts';
 import { holdoutOf, type Sample } from '../overflow/dataset.ts';
+import type { HeadFileT } from '../../src/analytics/overflow/head.ts';
 import type { OverflowScorer } from '../../src/analytics/rules/overflow.ts';
 import { BASE_TIME } from './cases.ts';
 
@@ -17,7 +18,7 @@ export interface OverflowEval {
 }
 
 /** Every `step`-th photo of the grouped hold-out the head records (step 1 = all of them). */
-export function heldOutPhotos(head: { training: Record<string, unknown> }, step = 1): Sample[] {
+export function heldOutPhotos(head: HeadFileT, step = 1): Sample[] {
   return holdoutOf(head).filter((_, i) => i % step === 0);
 }
 

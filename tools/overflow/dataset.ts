@@ -4,6 +4,7 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../../src/inference/manifest.ts';
 import { seededRandom } from '../../src/util/random.ts';
+import type { HeadFileT } from '../../src/analytics/overflow/head.ts';
 import { z } from 'zod';
 export { seededRandom };
 
@@ -26,7 +27,7 @@ export function listSamples(dir = OVERFLOW_DATA_DIR): Sample[] {
 
 
 /** The hold-out photos a head file records (training.split.holdout, paths under `dir`). */
-export function holdoutOf(head: { training: Record<string, unknown> }, dir = OVERFLOW_DATA_DIR): Sample[] {
+export function holdoutOf(head: HeadFileT, dir = OVERFLOW_DATA_DIR): Sample[] {
   const names = z.array(z.string()).parse((head.training.split as { holdout?: unknown } | undefined)?.holdout);
   return names.map((n) => ({ file: path.join(dir, n), label: n.startsWith('dirty/') ? 1 : 0 }));
 }

@@ -131,8 +131,7 @@ export async function normalisedCrop(image: BgrImage, box: Box | undefined, size
   return normalise(data, size * size, norm);
 }
 
-/** Interleaved BGR bytes of `plane` pixels → normalised planar model input [3, plane]. */
-export function normalise(bgr: Buffer, plane: number, { mean, std, channelOf }: InputNorm): Float32Array {
+function normalise(bgr: Buffer, plane: number, { mean, std, channelOf }: InputNorm): Float32Array {
   const input = new Float32Array(3 * plane);
   for (let i = 0; i < plane; i++) {
     for (let c = 0; c < 3; c++) input[c * plane + i] = (bgr[i * 3 + channelOf[c]!]! - mean[c]!) / std[c]!;
