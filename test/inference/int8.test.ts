@@ -12,7 +12,7 @@ import type { Detection, Detector } from '../../src/inference/types.ts';
 import { agreement } from '../../tools/quantize/agreement.ts';
 import { buildQuantised } from '../../tools/quantize/build.ts';
 import { heldOutFrames } from '../../tools/quantize/frames.ts';
-import { addDequantized, addFloatOutputs, decodeModel, encodeModel, pruneToOutputs, unfixShapes } from '../../src/inference/onnx-proto.ts';
+import { decodeModel, encodeModel, unfixShapes } from '../../src/inference/onnx-proto.ts';
 
 const open: Detector[] = [];
 const temp: string[] = [];
@@ -109,28 +109,4 @@ test('the ONNX codec re-encodes the shipped detectors losslessly: same size, sam
     await s.release();
     for (const k of Object.keys(a)) assert.deepEqual(b[k]!.data, a[k]!.data, `${f}: output ${k}`);
   }
-});
-
-test('an int8 classifier run only to an inner tensor (dequantized, pruned) gives that tensor of the whole graph', async () => {
-  // The overflow classifier's frozen part: MobileNetV2-int8 up to block 13 (`426`), then its own tail.
-  const { path: file } = await resolveModel(await loadManifest(), 'mobilenetv2-int8');
-  const source = decodeModel(new Uint8Array(await readFile(file)));
-  const whole = addDequantized(source, '426');
-  const cut = pruneToOutputs(whole, ['426']);
-  assert.equal(cut.nodes.length, 49, 'the 48 nodes up to block 13 and the DequantizeLinear');
-  assert.ok(!cut.nodes.some((n) => n.outputs.includes('627_quantized')), 'the layers after the cut are dropped');
-  assert.ok(!cut.initializers.has('classifier.1.weight_quantized'), 'the classifier weights are dropped');
-  const input = new ort.Tensor('float32', Float32Array.from({ length: 3 * 224 * 224 }, (_, i) => Math.sin(i / 97)), [1, 3, 224, 224]);
-  const full = await ort.InferenceSession.create(encodeModel(addFloatOutputs(whole, ['426'])));
-  const part = await ort.InferenceSession.create(encodeModel(cut));
-  assert.deepEqual(part.outputNames, ['426']);
-  const a = (await full.run({ input }))['426']!;
-  const b = (await part.run({ input }))['426']!;
-  assert.deepEqual(b.dims, [1, 96, 14, 14]);
-  assert.deepEqual(b.data, a.data);
-  assert.ok((b.data as Float32Array).some((v) => v !== 0));
-  assert.throws(() => addDequantized(source, 'no-such'), /no node produces tensor "no-such_quantized"/);
-  assert.throws(() => pruneToOutputs(source, ['nope']), /no node produces tensor "nope"/);
-  await full.release();
-  await part.release();
 });

@@ -59,7 +59,7 @@ export class Backbone {
       graphOptimizationLevel: 'all',
     });
     const { entry } = resolved;
-    const channelOf = channelsOf(entry.preprocess.channelOrder);
+    const channelOf = entry.preprocess.channelOrder === 'rgb' ? [2, 1, 0] : [0, 1, 2];
     const b = new Backbone(session, entry.input.name, entry.input.width, tensors, entry.preprocess.mean, entry.preprocess.std, channelOf, modelId, 0);
     // Probe once for the feature width (sum of channel counts).
     const probe = await b.featuresOfBgr(Buffer.alloc(b.size * b.size * 3, 114), b.size, b.size);
@@ -72,15 +72,27 @@ export class Backbone {
    * the model's square input; `flip` mirrors the region left-right first (test-time augmentation).
    */
   async featuresOfCrop(image: BgrImage, box?: Box, flip = false): Promise<Float32Array> {
-    const input = await normalisedCrop(image, box, this.size, flip, { mean: this.mean, std: this.std, channelOf: this.channelOf });
-    return this.featuresOfInput(input, this.size, this.size);
+    const [x1, y1, x2, y2] = box ?? [0, 0, image.width, image.height];
+    const left = Math.max(0, Math.floor(x1));
+    const top = Math.max(0, Math.floor(y1));
+    const width = Math.max(1, Math.min(image.width, Math.ceil(x2)) - left);
+    const height = Math.max(1, Math.min(image.height, Math.ceil(y2)) - top);
+    // sharp treats the 3 raw channels opaquely, so BGR stays BGR.
+    const data = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
+      .extract({ left, top, width, height })
+      .resize(this.size, this.size, { fit: 'fill' })
+      .flop(flip)
+      .raw()
+      .toBuffer();
+    return this.featuresOfBgr(data, this.size, this.size);
   }
 
   private async featuresOfBgr(bgr: Buffer, w: number, h: number): Promise<Float32Array> {
-    return this.featuresOfInput(normalise(bgr, w * h, { mean: this.mean, std: this.std, channelOf: this.channelOf }), w, h);
-  }
-
-  private async featuresOfInput(input: Float32Array, w: number, h: number): Promise<Float32Array> {
+    const plane = w * h;
+    const input = new Float32Array(3 * plane);
+    for (let i = 0; i < plane; i++) {
+      for (let c = 0; c < 3; c++) input[c * plane + i] = (bgr[i * 3 + this.channelOf[c]!]! - this.mean[c]!) / this.std[c]!;
+    }
     const out = await this.session.run({ [this.inputName]: new ort.Tensor('float32', input, [1, 3, h, w]) }, tensorNames(this.tensors));
     const parts: Float32Array[] = this.tensors.map((spec) => {
       const [name, how] = spec.split(':');
@@ -98,45 +110,6 @@ export class Backbone {
   async close(): Promise<void> {
     await this.session.release();
   }
-}
-
-/** A classifier's input normalisation: per model channel, the source channel of a BGR pixel, mean and std (0..255 scale). */
-export interface InputNorm {
-  mean: readonly number[];
-  std: readonly number[];
-  channelOf: readonly number[];
-}
-
-/** The `channelOf` of a manifest entry's channel order: RGB models read BGR pixels reversed. */
-export const channelsOf = (order: 'rgb' | 'bgr'): number[] => (order === 'rgb' ? [2, 1, 0] : [0, 1, 2]);
-
-/**
- * The region `box` of a BGR frame (whole frame when absent; clamped to it, at least 1 px)
- * stretched to `size`×`size`, mirrored left-right when `flip`, as a normalised planar
- * [3, size, size] input ((pixel − mean) / std per model channel).
- */
-export async function normalisedCrop(image: BgrImage, box: Box | undefined, size: number, flip: boolean, norm: InputNorm): Promise<Float32Array> {
-  const [x1, y1, x2, y2] = box ?? [0, 0, image.width, image.height];
-  const left = Math.max(0, Math.floor(x1));
-  const top = Math.max(0, Math.floor(y1));
-  const width = Math.max(1, Math.min(image.width, Math.ceil(x2)) - left);
-  const height = Math.max(1, Math.min(image.height, Math.ceil(y2)) - top);
-  // sharp treats the 3 raw channels opaquely, so BGR stays BGR.
-  const data = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
-    .extract({ left, top, width, height })
-    .resize(size, size, { fit: 'fill' })
-    .flop(flip)
-    .raw()
-    .toBuffer();
-  return normalise(data, size * size, norm);
-}
-
-function normalise(bgr: Buffer, plane: number, { mean, std, channelOf }: InputNorm): Float32Array {
-  const input = new Float32Array(3 * plane);
-  for (let i = 0; i < plane; i++) {
-    for (let c = 0; c < 3; c++) input[c * plane + i] = (bgr[i * 3 + channelOf[c]!]! - mean[c]!) / std[c]!;
-  }
-  return input;
 }
 
 function tensorNames(specs: readonly string[]): string[] {
