@@ -12,6 +12,11 @@ export class NotFound extends Error {
   readonly statusCode = 404;
 }
 
+/** Refused for this caller's role, though the thing exists and the caller may see the case. */
+export class Forbidden extends Error {
+  readonly statusCode = 403;
+}
+
 export { EvidenceAltered };
 
 export function registerErrors(app: FastifyInstance): void {
@@ -28,6 +33,7 @@ export function registerErrors(app: FastifyInstance): void {
       });
     }
     if (err instanceof NotFound) return reply.code(404).send({ error: 'not_found', message: err.message });
+    if (err instanceof Forbidden) return reply.code(403).send({ error: 'forbidden', message: err.message });
     if (err instanceof EvidenceAltered) {
       log.error('evidence altered; refused to serve it', { url: req.url.split('?')[0], detail: err.message });
       return reply.code(409).send({ error: 'evidence_altered', message: `stored evidence does not match its seal: ${err.message}` });

@@ -36,6 +36,8 @@ export const DetectionEnv = z.object({
    * with the last frame held ("no after frame: camera silent"; docs/cases.md, warn first).
    */
   HUIYAN_CAMERA_SILENT_SECONDS: z.coerce.number().positive().default(30),
+  /** Frames of a new hit's review clip (4 s before to 4 s after its moment, spread evenly); 0: no clip (docs/evidence.md). */
+  HUIYAN_EVIDENCE_CLIP_FRAMES: z.coerce.number().int().min(0).max(120).default(24),
 });
 
 export interface Detection {
@@ -111,7 +113,7 @@ export async function startDetection(o: DetectionOptions): Promise<Detection> {
   }
   const second = await startSecondStage(e.HUIYAN_THREADS, o.log.child({ part: 'second-stage' }));
   const engineOptions = await engineOptionsFactory(o.store, second, cameras.cameras());
-  const pipeline = new DetectionPipeline({ feed: cameras, scheduler, sink: outbox, engineOptions, silenceMs: e.HUIYAN_CAMERA_SILENT_SECONDS * 1000, log: o.log.child({ part: 'pipeline' }) });
+  const pipeline = new DetectionPipeline({ feed: cameras, scheduler, sink: outbox, engineOptions, silenceMs: e.HUIYAN_CAMERA_SILENT_SECONDS * 1000, clipFrames: e.HUIYAN_EVIDENCE_CLIP_FRAMES, log: o.log.child({ part: 'pipeline' }) });
   pipeline.start();
   // Models before streams: samples that arrive while a detector loads would be dropped.
   await scheduler.preload(cameras.cameras().flatMap(modelsOf));

@@ -5,7 +5,7 @@ import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { UnrecoverableError, type Queue } from 'bullmq';
 import type { CameraConfig } from '../config/schema.ts';
-import type { EvidenceService, ModelRef } from '../evidence/index.ts';
+import type { EvidenceFrame, EvidenceService, ModelRef, SealInput } from '../evidence/index.ts';
 import type { HitEventT } from '../contracts/hit.ts';
 import { UnknownContributorError, type ModelRegistry } from '../inference/registry.ts';
 import type { EvidenceRef } from '../cases/types.ts';
@@ -35,14 +35,28 @@ export function contributorRefs(registry: ModelRegistry, hit: Pick<HitEventT, 'd
 }
 
 /** Frames that are not there will never be: retrying cannot help, so fail for good. */
-async function readFrames(frames: HitJobT['frames']) {
-  if (frames.length === 0) throw new UnrecoverableError('hit has no frames to seal');
-  return Promise.all(frames.map(async (f) => {
-    const jpeg = await readFile(f.path).catch((err: NodeJS.ErrnoException) => {
-      throw err.code === 'ENOENT' ? new UnrecoverableError(`staged frame ${f.path} is missing`) : err;
-    });
-    return { role: f.role, capturedAt: f.capturedAt, jpeg };
-  }));
+async function readFrame(f: HitJobT['frames'][number]) {
+  const jpeg = await readFile(f.path).catch((err: NodeJS.ErrnoException) => {
+    throw err.code === 'ENOENT' ? new UnrecoverableError(`staged frame ${f.path} is missing`) : err;
+  });
+  return { capturedAt: f.capturedAt, jpeg };
+}
+
+/**
+ * The bundle's stills (roles before/at/after) and, when the producer staged `clip` frames, the
+ * review clip: those frames with the stills that fall in their time span, in capture order.
+ */
+export async function framesToSeal(frames: HitJobT['frames']): Promise<Pick<SealInput, 'frames' | 'clip' | 'clipFrames'>> {
+  const stills = frames.filter((f): f is typeof f & { role: EvidenceFrame['role'] } => f.role !== 'clip');
+  if (stills.length === 0) throw new UnrecoverableError('hit has no frames to seal');
+  const sealStills = await Promise.all(stills.map(async (f) => ({ role: f.role, ...(await readFrame(f)) })));
+  const clipOnly = frames.filter((f) => f.role === 'clip');
+  if (clipOnly.length === 0) return { frames: sealStills };
+  const first = Math.min(...clipOnly.map((f) => f.capturedAt));
+  const last = Math.max(...clipOnly.map((f) => f.capturedAt));
+  const inSpan = sealStills.filter((f) => f.capturedAt >= first && f.capturedAt <= last);
+  const clipFrames = [...inSpan, ...(await Promise.all(clipOnly.map(readFrame)))].sort((a, b) => a.capturedAt - b.capturedAt);
+  return { frames: sealStills, clip: true, clipFrames };
 }
 
 export function evidenceStep(cfg: DispatchConfig, d: EvidenceStepDeps) {
@@ -53,7 +67,7 @@ export function evidenceStep(cfg: DispatchConfig, d: EvidenceStepDeps) {
     const sealed = (await d.evidence.lookup(hit.hitId, hit.seq)) ?? (await d.evidence.seal({
       hit,
       camera,
-      frames: await readFrames(frames),
+      ...(await framesToSeal(frames)),
       models: contributorRefs(d.models, hit),
     }));
     const ref: EvidenceRef = { bundleId: sealed.bundleId, storageKey: sealed.storageKey, manifestSha256: sealed.manifestSha256 };

@@ -180,7 +180,7 @@ export class HitOutbox {
       const dir = path.join(this.framesDir, hitJobKey(entry.payload.hit.hitId, entry.payload.hit.seq));
       const frames: FrameRefT[] = [];
       for (const n of (await readdir(dir).catch(() => [] as string[])).sort()) {
-        const m = /^\d+-(before|at|after)-(\d+)\.jpg$/.exec(n);
+        const m = /^\d+-(before|at|after|clip)-(\d+)\.jpg$/.exec(n);
         if (m) frames.push({ role: m[1] as FrameRefT['role'], capturedAt: Number(m[2]), path: path.resolve(dir, n) });
         // A frame the kill cut short: nobody will finish or read it.
         else if (n.includes('.tmp-')) await unlink(path.join(dir, n)).catch(() => undefined);

@@ -106,7 +106,8 @@ export async function addJob(q: Queue, name: string, data: unknown, opts: JobsOp
 }
 
 export const FrameRef = z.object({
-  role: z.enum(['before', 'at', 'after']),
+  /** Stills of the bundle (`before`, `at`, `after`), or frames only of its review clip (`clip`). */
+  role: z.enum(['before', 'at', 'after', 'clip']),
   capturedAt: z.number(),
   /** A JPEG staged on local disk by the producer. */
   path: z.string().min(1),

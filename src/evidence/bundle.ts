@@ -63,12 +63,21 @@ export async function renderBundle(input: SealInput, bundleId: string, opts: Ren
     }
     manifestFrames.push(entry);
   }
-  let clip: { file: string; fps: number; frames: number } | null = null;
+  let clip: { file: string; fps: number; frames: number; facesObscured?: number } | null = null;
   if (input.clip) {
     const src = [...(input.clipFrames ?? frames)].sort((a, b) => a.capturedAt - b.capturedAt);
     const fps = Number(clipFps(src.map((f) => f.capturedAt)).toFixed(3));
-    files.set('clip.mp4', await makeClip(src.map((f) => f.jpeg), { fps }));
-    clip = { file: 'clip.mp4', fps, frames: src.length };
+    // With redaction on, the clip (a review aid, served as sealed) shows no face: each frame is
+    // obscured as the redacted stills are; the original stills stay the legal record.
+    let facesObscured = 0;
+    const jpegs: Buffer[] = [];
+    for (const f of src) {
+      const found = opts.faceDetector ? await findFaces(f.jpeg, opts.faceDetector, opts.faceMinScore ?? 0.6) : [];
+      facesObscured += found.length;
+      jpegs.push(found.length ? await obscureRegions(f.jpeg, found.map((x) => x.box), 'face', 0.2, opts.jpegQuality ?? 85) : f.jpeg);
+    }
+    files.set('clip.mp4', await makeClip(jpegs, { fps }));
+    clip = { file: 'clip.mp4', fps, frames: src.length, ...(opts.faceDetector ? { facesObscured } : {}) };
   }
   const body = {
     format: MANIFEST_FORMAT,

@@ -41,7 +41,8 @@ export const BundleManifest = z.looseObject({
   models: z.array(z.looseObject({ id: z.string(), sha256: z.string().optional(), version: z.string().optional() })),
   detections: z.array(z.looseObject({ box: BoxT, score: z.number() })),
   frames: z.array(ManifestFrame).min(1),
-  clip: z.object({ file: z.string(), fps: z.number(), frames: z.number().int() }).nullable(),
+  /** The review clip (clip.mp4, H.264), its frame rate and frame count; `facesObscured` when redaction is on. */
+  clip: z.object({ file: z.string(), fps: z.number(), frames: z.number().int(), facesObscured: z.number().int().optional() }).nullable(),
   redaction: z
     .object({
       modelId: z.string(),

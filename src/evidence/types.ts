@@ -23,7 +23,7 @@ export interface SealInput {
   frames: EvidenceFrame[];
   /** Everything that produced the hit, from the model registry (ModelRegistry.refs). */
   models: ModelRef[];
-  /** Make an MP4 clip; from `clipFrames` when given, else from `frames`. */
+  /** Make an MP4 review clip; from `clipFrames` when given (the producer's `clip` frames and the stills among them), else from `frames`. */
   clip?: boolean;
   clipFrames?: Array<{ capturedAt: number; jpeg: Buffer }>;
 }

@@ -51,6 +51,12 @@ export interface PipelineOptions {
   beforeMs?: number;
   afterMs?: number;
   /**
+   * Ring frames from `beforeMs` before to `afterMs` after a new hit's moment, spread evenly, at
+   * most this many, staged as role `clip` for the bundle's review video (evidence/clip.ts). 0:
+   * no clip. Default 24 (12 s at the default 2 samples/s).
+   */
+  clipFrames?: number;
+  /**
    * Warn-first: a camera with no sample analysed this long after a warned hit's grace end is
    * silent; the hit is reported with the newest frame of the ring (HitDeduper.silent). Must be
    * well under the case worker's backstop (HUIYAN_WARN_BACKSTOP_MS, 120 s). Default 30 s.
@@ -314,7 +320,7 @@ export class DetectionPipeline extends EventEmitter {
 
   /**
    * `now`: the before (and, for spillage, the truck's best) and at frames; `after`: the after
-   * frame; `check`: the frame at the event alone.
+   * frame and the clip's frames; `check`: the frame at the event alone.
    */
   private pickFrames(ev: HitEventT, which: 'now' | 'after' | 'check'): OutboxFrame[] {
     const beforeMs = this.o.beforeMs ?? 4000;
@@ -336,6 +342,10 @@ export class DetectionPipeline extends EventEmitter {
           ];
     // Spillage: the truck's best frame shows its plate.
     if (which === 'now' && ev.rule === 'spillage') chosen.unshift(['before', nearest(ev.attributes.truckBestFrameAt)]);
+    if (which === 'after') {
+      const around = window.filter((f) => f.capturedAt >= ev.at - beforeMs && f.capturedAt <= ev.at + afterMs);
+      for (const f of spreadEvenly(around, this.o.clipFrames ?? 24)) chosen.push(['clip', f]);
+    }
     const seen = new Set<number>();
     const frames: OutboxFrame[] = [];
     for (const [role, f] of chosen) {
@@ -345,6 +355,14 @@ export class DetectionPipeline extends EventEmitter {
     }
     return frames;
   }
+}
+
+/** At most `n` of `items`, evenly spaced, first and last included (all of them when there are ≤ n). */
+export function spreadEvenly<T>(items: T[], n: number): T[] {
+  if (n <= 0) return [];
+  if (items.length <= n) return items;
+  if (n === 1) return [items[Math.floor(items.length / 2)]!];
+  return Array.from({ length: n }, (_, i) => items[Math.round((i * (items.length - 1)) / (n - 1))]!);
 }
 
 const needsText = (camera: CameraConfig): boolean => camera.zones.some((z) => z.type === 'protected-surface');

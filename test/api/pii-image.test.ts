@@ -49,11 +49,12 @@ async function realHit(c: EvalCase, frameAt: (hit: HitEventT) => number): Promis
   throw new Error(`no frame at t=${t}`);
 }
 
-/** Seals the frame as the hit's "at" still on camera cam-a (示范区) and makes the case. */
-async function caseOf(hit: HitEventT, jpeg: Buffer): Promise<string> {
+/** Seals the frame as the hit's "at" still on camera cam-a (示范区) and makes the case; `clip`: a review clip of it too. */
+async function caseOf(hit: HitEventT, jpeg: Buffer, clip = false): Promise<string> {
   const camera = Camera.parse(parseStreamsYaml(STREAMS_YAML, 'test').cameras.find((x) => x.id === CAM_A.cameraId));
   const h2 = { ...hit, hitId: `pii-${hit.hitId}`, cameraId: CAM_A.cameraId } as HitEventT;
-  const sealed = await h.sealer.seal({ hit: h2, camera, frames: [{ role: 'at', capturedAt: hit.at, jpeg }], models: [] });
+  const sealed = await h.sealer.seal({ hit: h2, camera, frames: [{ role: 'at', capturedAt: hit.at, jpeg }], models: [],
+    ...(clip ? { clip: true, clipFrames: [0, 500, 1000].map((d) => ({ capturedAt: hit.at + d, jpeg })) } : {}) });
   const { case: c } = await h.store.createFromHit({ hit: h2, location: { district: CAM_A.district, street: CAM_A.street }, evidence: sealed });
   return c.id;
 }
@@ -124,7 +125,7 @@ describe('personal data in evidence stills', { timeout: 900_000 }, () => {
     const phones = hit.rule === 'ads' ? hit.attributes.phones ?? [] : [];
     assert.deepEqual(phones.map((p) => p.number).sort(), [...POSTER_PHONES].sort());
     assert.ok(phones.every((p) => p.boxes?.length === p.lines.length), `each number carries its lines' boxes: ${JSON.stringify(phones)}`);
-    const caseId = await caseOf(hit, jpeg);
+    const caseId = await caseOf(hit, jpeg, true);
     const poster = hit.place.box;
 
     const officer = await view('officer_a', caseId, 'original:at');
@@ -139,5 +140,18 @@ describe('personal data in evidence stills', { timeout: 900_000 }, () => {
     const annotated = await view('officer_a', caseId, 'annotated:at');
     assert.equal(annotated.masked, officer.masked);
     assert.deepEqual(await phonesOn(annotated.image, poster), []);
+
+    // The review clip cannot be masked by one region per case: an officer is not served it, a commander is.
+    const list = async (cookie: string) => ((await (await fetch(`${h.url}/api/cases/${caseId}/evidence`, { headers: h.auth(cookie) })).json()) as { files: { name: string; kind: string }[] }).files;
+    assert.equal((await list(officer.cookie)).some((f) => f.kind === 'clip'), false, 'the officer\'s listing has no clip');
+    const clip = (await list(commander.cookie)).find((f) => f.kind === 'clip');
+    assert.ok(clip, 'the commander\'s listing has the clip');
+    const clipUrl = `${h.url}/api/cases/${caseId}/evidence/view?name=${encodeURIComponent(clip.name)}`;
+    const refused = await fetch(clipUrl, { headers: h.auth(officer.cookie) });
+    assert.equal(refused.status, 403);
+    assert.match(((await refused.json()) as { message: string }).message, /personal data/);
+    const served = await fetch(clipUrl, { headers: h.auth(commander.cookie) });
+    assert.equal(served.status, 200);
+    assert.equal(Buffer.from(await served.arrayBuffer()).subarray(4, 8).toString('latin1'), 'ftyp');
   });
 });

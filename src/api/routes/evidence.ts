@@ -5,7 +5,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { actorOf } from '../auth/access.ts';
 import { guard, who } from '../auth/plugin.ts';
-import { NotFound } from '../errors.ts';
+import { Forbidden, NotFound } from '../errors.ts';
 import type { ApiMetrics } from '../metrics.ts';
 import type { CasesPort, EvidencePort } from '../ports.ts';
 import { Errors, CaseIdParams } from '../schemas.ts';
@@ -45,13 +45,21 @@ export const evidenceRoutes: FastifyPluginAsyncZod<EvidenceRouteOptions> = async
     '/api/cases/:id/evidence',
     { preHandler: guard('evidence:view'), schema: { tags: ['evidence'], summary: 'Files of the evidence bundle (none yet, with uploading: true, while the sealed bundle waits in the spool)', params: CaseIdParams, querystring: BundleQuery, response: { ...Errors, 200: z.object({ bundleId: z.string(), files: z.array(FileBody), uploading: z.boolean().optional() }) } } },
     async (req) => {
-      const { bundleId } = await bundleOf(req);
+      const { c, bundleId } = await bundleOf(req);
       const files = await evidence.files(bundleId);
-      if (files) return { bundleId, files };
+      if (files) return { bundleId, files: files.filter((f) => !clipWithheld(who(req), c, f.kind)) };
       if (await evidence.uploading(bundleId)) return { bundleId, files: [], uploading: true };
       throw new NotFound(`bundle ${bundleId} is missing`);
     },
   );
+
+  /**
+   * The review clip shows a plate or phone number wherever the reading stage found one on the
+   * case; unlike a still it cannot be masked by one region (a truck moves), so a caller without
+   * `pii:read` is not served it there: the masked stills show the scene.
+   */
+  const clipWithheld = (p: ReturnType<typeof who>, c: { attributes?: Record<string, unknown> }, kind: string): boolean =>
+    kind === 'clip' && !seesPii(p) && piiRegions(c.attributes).length > 0;
 
   const fetchFile = async (bundleId: string, name: string) => {
     const files = await evidence.files(bundleId);
@@ -68,6 +76,7 @@ export const evidenceRoutes: FastifyPluginAsyncZod<EvidenceRouteOptions> = async
       const p = who(req);
       const { c, bundleId } = await bundleOf(req);
       const { meta, data } = await fetchFile(bundleId, req.query.name);
+      if (clipWithheld(p, c, meta.kind)) throw new Forbidden('the clip shows personal data (a plate or phone number) your role may not read; the stills show the scene masked');
       await cases.audit({ actor: actorOf(p), action: 'evidence.view', caseId: c.id, file: meta.name, bundleId });
       opts.metrics.evidenceViews.inc({ action: 'view' });
       reply.header('cache-control', 'private, no-store');

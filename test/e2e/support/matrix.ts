@@ -5,7 +5,9 @@
 // (the first four types × the three source kinds) and test/e2e/matrix-types.test.ts (the types
 // added after them, file sources).
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { startRtspServer, type RtspTestServer } from '../../support/rtsp-server.ts';
@@ -111,7 +113,28 @@ export class MatrixSite {
     });
     assert.equal(found.length, 1, `exactly one case for ${cameraId}: ${JSON.stringify(found)}`);
     assert.equal(found[0]!.category, rule);
-    return checkCase(this.serve.url, this.logins, found[0]!);
+    const text = await checkCase(this.serve.url, this.logins, found[0]!);
+    await this.checkClip(found[0]!.id, manifestOf(text));
+    return text;
+  }
+
+  /** The case's review clip: sealed from the frames the producer staged around the hit, and playable. */
+  private async checkClip(caseId: string, manifest: BundleManifestT): Promise<void> {
+    const clip = manifest.clip;
+    assert.ok(clip && clip.frames >= 3, `a review clip of the ring frames around the hit: ${JSON.stringify(clip)}`);
+    const r = await fetch(`${this.serve.url}/api/cases/${caseId}/evidence/view?name=${encodeURIComponent(clip.file)}`, this.logins.admin);
+    assert.equal(r.status, 200);
+    const dir = await mkdtemp(path.join(tmpdir(), 'matrix-clip-'));
+    try {
+      const file = path.join(dir, 'clip.mp4');
+      await writeFile(file, Buffer.from(await r.arrayBuffer()));
+      const probe = spawnSync('ffprobe', ['-v', 'error', '-count_frames', '-select_streams', 'v:0', '-show_entries', 'stream=codec_name,nb_read_frames', '-of', 'json', file], { encoding: 'utf8' });
+      const stream = (JSON.parse(probe.stdout || '{}') as { streams?: Array<{ codec_name: string; nb_read_frames: string }> }).streams?.[0];
+      assert.equal(stream?.codec_name, 'h264', probe.stderr);
+      assert.equal(Number(stream?.nb_read_frames), clip.frames, 'every frame the manifest counts is in the video');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   }
 
   /** What a failed cell's report needs: the camera's health, its hits pending review, serve's lines about it. */
