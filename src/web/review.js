@@ -96,13 +96,12 @@ function facts(c) {
   const cam = cameras.get(c.cameraId);
   const phones = readings(c, 'phones');
   const plates = readings(c, 'plates');
-  const party = c.party ?? c.attributes?.party;
   const row = (key, ...value) => [el('dt', {}, t(key)), el('dd', { dataset: { fact: key } }, ...value)];
   return el('dl', { class: 'facts', id: 'facts' },
     row('rule', t(`cat_${c.category}`)),
     row('place', el('strong', {}, cam?.name ?? c.cameraId), ' ', el('span', {}, [cam?.address, c.district, c.street].filter(Boolean).join(' · '))),
     row('openedAt', fmtTime(c.openedAt)),
-    party ? row('party', String(party)) : [],
+    row('party', el('span', { id: 'party-box' }, t('loading'))),
     c.warning ? row('warnFirst', `${t('graceUntil')} ${fmtTime(c.warning.graceUntil)} · ${t(WARN_OUTCOME[c.warning.outcome] ?? 'warnWaiting')}`,
       c.warning.decidedBy === 'officer' ? ` · ${t('warnByOfficer')}${c.warning.note ? `：${c.warning.note}` : ''}` : '') : [],
     // Said plainly: a filed case without the after frame must not read as "seen again after the grace end".
@@ -110,6 +109,42 @@ function facts(c) {
     phones.length ? row('phones', readingList('phones', phones)) : [],
     plates.length ? row('plates', readingList('plates', plates)) : [],
     row('score', `${Math.round(c.score * 100)}%`));
+}
+
+/**
+ * The case's party (当事人): linked by zone or plate when the detector knew it, otherwise picked
+ * here by an officer from the registry — the legal review and the notice take it from this link.
+ */
+async function loadParty(c) {
+  const box = () => (current?.id === c.id ? document.getElementById('party-box') : null);
+  const link = await api(`/api/cases/${c.id}/party`).catch(() => null);
+  const pick = async (partyId) => {
+    try {
+      await api(`/api/cases/${c.id}/party`, { method: 'PUT', body: { partyId } });
+      loadParty(c);
+    } catch (err) {
+      box()?.append(el('span', { class: 'h-down' }, ` ${t('partyPickFailed')}: ${err.message}`));
+    }
+  };
+  const choice = (x) => el('button', { class: 'link', dataset: { partyResult: x.id }, onclick: () => pick(x.id) },
+    `${x.name}${x.licenceNo ? ` · ${x.licenceNo}` : ''}`);
+  const shown = link?.party
+    ? [el('strong', { id: 'party-name' }, link.party.name), el('span', { class: 'meta' }, ` · ${t(`link_${link.link}`)}${link.plate ? ` · ${link.plate}` : ''}`)]
+    : [el('span', { id: 'party-name' }, `${t('noParty')}${link ? ` · ${t(`link_${link.link}`)}` : ''}`)];
+  const candidates = !link?.party && link?.candidates?.length ? [el('div', { class: 'meta' }, t('partyCandidates'), ...link.candidates.map(choice))] : [];
+  if (!canReview || !can(me, 'parties:read')) return box()?.replaceChildren(...shown, ...candidates);
+  const results = el('div', { class: 'party-results' });
+  const search = el('input', { id: 'party-search', type: 'search', placeholder: t('casePartySearch'),
+    oninput: async (e) => {
+      const q = e.target.value.trim();
+      if (!q) return results.replaceChildren();
+      const r = await api(`/api/parties?q=${encodeURIComponent(q)}&limit=10`).catch(() => ({ items: [] }));
+      if (e.target.value.trim() !== q) return;
+      results.replaceChildren(...(r.items.length ? r.items.map(choice) : [el('span', { class: 'meta' }, t('partyNoMatch'))]));
+    } });
+  const editor = el('div', { hidden: !!link?.party }, search, results);
+  const toggle = link?.party ? [el('button', { class: 'link', id: 'party-change', onclick: () => { editor.hidden = false; search.focus(); } }, t('partyChange'))] : [];
+  box()?.replaceChildren(...shown, ' ', ...toggle, ...candidates, editor);
 }
 
 /** An evidence slot: a labelled placeholder that says it is loading until its image has arrived. */
@@ -213,6 +248,7 @@ async function select(id) {
     canAudit ? el('div', {}, el('h2', {}, t('auditTrail')), el('div', { id: 'audit-box' })) : [],
   );
   loadCity(c.id);
+  loadParty(c);
   loadDocuments(c.id);
   if (c.bundleId) loadEvidence(c);
   if (c.warning?.after?.bundleId) loadAfterFrames(c);
@@ -233,6 +269,7 @@ function showVerify(c) {
 
 async function loadEvidence(c) {
   let files = [];
+  let clipWithheld = false;
   try {
     const x = await api(`/api/cases/${c.id}/evidence`);
     // Sealed but still in the spool: say so and look again until the upload is done.
@@ -243,6 +280,7 @@ async function loadEvidence(c) {
       return;
     }
     files = x.files;
+    clipWithheld = x.clipWithheld === true;
   } catch {
     document.getElementById('frames')?.replaceChildren(el('p', { class: 'meta' }, t('loadFailed')));
     return;
@@ -255,6 +293,7 @@ async function loadEvidence(c) {
     ['original', 'annotated'].map((v) => [v, byKind(`${v}:${role}`)]).filter(([, f]) => f).map(([v, f]) => slot(role, v, c.id, f))));
   const clip = byKind('clip');
   // The clip is served as sealed (re-encoding per view is costly); the viewer's mark is drawn over it here.
+  if (!clip && clipWithheld) document.getElementById('clipbox').replaceChildren(el('h2', {}, t('clip')), el('p', { class: 'meta', id: 'clip-withheld' }, t('clipWithheld')));
   if (clip) document.getElementById('clipbox').replaceChildren(el('h2', {}, t('clip')), el('div', { class: 'livebox', style: 'max-width:100%' },
     el('video', { src: fileUrl(c.id, clip.name), controls: true, style: 'max-width:100%; display:block' }),
     el('div', { class: 'mark' }, `${me.name} · ${fmtTime(Date.now())}`)));

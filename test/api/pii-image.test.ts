@@ -142,9 +142,14 @@ describe('personal data in evidence stills', { timeout: 900_000 }, () => {
     assert.deepEqual(await phonesOn(annotated.image, poster), []);
 
     // The review clip cannot be masked by one region per case: an officer is not served it, a commander is.
-    const list = async (cookie: string) => ((await (await fetch(`${h.url}/api/cases/${caseId}/evidence`, { headers: h.auth(cookie) })).json()) as { files: { name: string; kind: string }[] }).files;
-    assert.equal((await list(officer.cookie)).some((f) => f.kind === 'clip'), false, 'the officer\'s listing has no clip');
-    const clip = (await list(commander.cookie)).find((f) => f.kind === 'clip');
+    type Listing = { files: { name: string; kind: string }[]; clipWithheld?: boolean };
+    const list = async (cookie: string) => (await (await fetch(`${h.url}/api/cases/${caseId}/evidence`, { headers: h.auth(cookie) })).json()) as Listing;
+    const officerList = await list(officer.cookie);
+    assert.equal(officerList.files.some((f) => f.kind === 'clip'), false, 'the officer\'s listing has no clip');
+    assert.equal(officerList.clipWithheld, true, 'the officer is told the clip is withheld');
+    const commanderList = await list(commander.cookie);
+    assert.equal(commanderList.clipWithheld, undefined);
+    const clip = commanderList.files.find((f) => f.kind === 'clip');
     assert.ok(clip, 'the commander\'s listing has the clip');
     const clipUrl = `${h.url}/api/cases/${caseId}/evidence/view?name=${encodeURIComponent(clip.name)}`;
     const refused = await fetch(clipUrl, { headers: h.auth(officer.cookie) });

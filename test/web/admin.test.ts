@@ -202,6 +202,22 @@ describe('clip', { timeout: 300_000 }, () => {
     await page.waitForFunction(`(() => { const v = document.querySelector('video'); return !!v && v.readyState >= 1 && v.duration > 0 && v.videoWidth > 0; })()`);
     await page.context().close();
   });
+
+  it('tells an officer the clip is withheld on a case with a located phone number; an auditor plays it', async () => {
+    const phones = [{ number: '13812345678', e164: '+8613812345678', kind: 'mobile', lines: [1], source: '电话 138-1234-5678', confidence: 0.97, boxes: [[320, 300, 470, 330]] }];
+    const { caseId } = await h.raiseAlert(h, { ...CAM_A, category: 'ads', clip: true, attributes: { phones } });
+    const officer = await loginPage(browser, h.url, 'officer_a');
+    await officer.goto(`${h.url}/review.html?case=${caseId}`);
+    await officer.locator('#clip-withheld').waitFor();
+    assert.match(await officer.locator('#clip-withheld').innerText(), /无权查看/);
+    assert.equal(await officer.locator('video').count(), 0);
+    await officer.context().close();
+    const auditor = await loginPage(browser, h.url, 'auditor');
+    await auditor.goto(`${h.url}/review.html?case=${caseId}`);
+    await auditor.waitForFunction(`(() => { const v = document.querySelector('video'); return !!v && v.readyState >= 1 && v.duration > 0; })()`);
+    assert.equal(await auditor.locator('#clip-withheld').count(), 0);
+    await auditor.context().close();
+  });
 });
 
 describe('auditor', { timeout: 300_000 }, () => {

@@ -93,7 +93,7 @@ describe('legal review page', { timeout: 300_000 }, () => {
     assert.equal(Number(rev!.proposed_fine), 100);
   });
 
-  it('warns before approving a case with no party: the notice would name nobody', async () => {
+  it('warns before approving a case with no party; the officer links one on the review page', async () => {
     const { hit, evidence } = await sealHit(h, CAM_B);
     const step = caseStep({ store: h.store, locate: () => ({ district: CAM_B.district, street: CAM_B.street }), repeatWindowDays: 365 });
     const { caseId } = (await step({ hit, evidence }, { name: 'case' } as Job)) as { caseId: string };
@@ -104,6 +104,25 @@ describe('legal review page', { timeout: 300_000 }, () => {
     await page.locator('body[data-ready="1"]').waitFor();
     await page.locator('#no-party-warning').waitFor();
     assert.match(await page.locator('#no-party-warning').innerText(), /未关联当事人.*未知（待确认）/);
+    assert.match(await page.locator('#no-party-warning').innerText(), /案件审核页/);
+
+    // What the warning asks for: the officer links the party on the review page, from the registry.
+    await new PartyRegistry(h.store.db).create({ kind: 'shop', name: '乙区便利店', licenceNo: '91330100MA2B20002Y', district: CAM_B.district }, 'user:test');
+    const review = await loginPage(browser, h.url, 'officer_b');
+    await review.goto(`${h.url}/review.html?case=${caseId}`);
+    await review.locator('#party-name', { hasText: '尚未关联' }).waitFor();
+    await review.fill('#party-search', '乙区便利');
+    await review.locator('[data-party-result]', { hasText: '乙区便利店' }).click();
+    await review.locator('#party-name', { hasText: '乙区便利店' }).waitFor();
+    assert.match(await review.locator('[data-fact="party"]').innerText(), /人工指定/);
+    await review.close();
+    const [audit] = await h.sql.query<{ n: string }>(`SELECT count(*) AS n FROM audit_log WHERE target_type = 'case' AND target_id = $1 AND action = 'case.party_linked' AND actor LIKE 'user:%'`, [caseId]);
+    assert.ok(Number(audit!.n) >= 1, 'the link is audited');
+
+    await page.reload();
+    await page.locator('body[data-ready="1"]').waitFor();
+    await page.locator('#party-name', { hasText: '乙区便利店' }).waitFor();
+    assert.equal(await page.locator('#no-party-warning').count(), 0);
     await page.close();
   });
 

@@ -43,11 +43,15 @@ export const evidenceRoutes: FastifyPluginAsyncZod<EvidenceRouteOptions> = async
 
   app.get(
     '/api/cases/:id/evidence',
-    { preHandler: guard('evidence:view'), schema: { tags: ['evidence'], summary: 'Files of the evidence bundle (none yet, with uploading: true, while the sealed bundle waits in the spool)', params: CaseIdParams, querystring: BundleQuery, response: { ...Errors, 200: z.object({ bundleId: z.string(), files: z.array(FileBody), uploading: z.boolean().optional() }) } } },
+    { preHandler: guard('evidence:view'), schema: { tags: ['evidence'], summary: 'Files of the evidence bundle (none yet, with uploading: true, while the sealed bundle waits in the spool; clipWithheld: true when the review clip is kept from a caller without pii:read)', params: CaseIdParams, querystring: BundleQuery, response: { ...Errors, 200: z.object({ bundleId: z.string(), files: z.array(FileBody), uploading: z.boolean().optional(), clipWithheld: z.boolean().optional() }) } } },
     async (req) => {
       const { c, bundleId } = await bundleOf(req);
       const files = await evidence.files(bundleId);
-      if (files) return { bundleId, files: files.filter((f) => !clipWithheld(who(req), c, f.kind)) };
+      if (files) {
+        // Say so rather than leave the clip silently out: the officer knows to ask a reviewer with pii:read.
+        const shown = files.filter((f) => !clipWithheld(who(req), c, f.kind));
+        return { bundleId, files: shown, ...(shown.length < files.length ? { clipWithheld: true } : {}) };
+      }
       if (await evidence.uploading(bundleId)) return { bundleId, files: [], uploading: true };
       throw new NotFound(`bundle ${bundleId} is missing`);
     },

@@ -79,6 +79,8 @@ export interface CameraSeed {
   category: RuleTypeT;
   /** Seal an MP4 clip into the bundle as well. */
   clip?: boolean;
+  /** Merged over the rule's sample attributes (e.g. a located phone number). */
+  attributes?: Record<string, unknown>;
 }
 
 export const CAM_A: CameraSeed = { cameraId: 'cam-a', district: DISTRICT_A, street: STREET_A, category: 'vending' };
@@ -139,7 +141,7 @@ export async function sealHit(h: Harness, at: CameraSeed) {
       { box: [300, 250, 380, 500] as [number, number, number, number], score: 0.81, classId: 0, className: 'person', label: 'person', modelId: 'yolox-nano' },
       { box: [450, 280, 520, 510] as [number, number, number, number], score: 0.66, classId: 0, className: 'person', label: 'person', modelId: 'yolox-nano' },
     ],
-    models: ['tracker'], thresholds: { dwellSeconds: 60, minScore: 0.35 }, attributes: SAMPLE_ATTRIBUTES[at.category],
+    models: ['tracker'], thresholds: { dwellSeconds: 60, minScore: 0.35 }, attributes: { ...SAMPLE_ATTRIBUTES[at.category], ...at.attributes },
   } as HitEventT;
   const sealed = await h.sealer.seal({
     hit,
