@@ -99,6 +99,23 @@ export class HitDeduper {
     }
   }
 
+  /**
+   * The open-hit state an `opened` event leaves behind (its next seq is `ev.seq + 1`): what the
+   * hit outbox adopts when it recovers a new hit whose camera was killed before saving its open
+   * hits, so the restarted detector continues that hit instead of raising a second one.
+   */
+  static openHitOf(ev: HitEventT): OpenHit {
+    const finding = {
+      zoneId: ev.zoneId, box: [...ev.place.box] as Box, since: ev.startedAt, score: ev.score,
+      detections: structuredClone(ev.detections) as Detection[], models: [...ev.models], thresholds: { ...ev.thresholds },
+      frameSize: [...ev.place.frameSize] as [number, number],
+      ...(ev.verdictBoost !== undefined ? { verdictBoost: ev.verdictBoost } : {}),
+      ...(ev.verification ? { verification: structuredClone(ev.verification) } : {}),
+      rule: ev.rule, attributes: structuredClone(ev.attributes),
+    } as Finding;
+    return { hitId: ev.hitId, seq: ev.seq + 1, finding, openedAt: ev.at, lastSeen: ev.lastSeenAt, lastEmitted: ev.at, ...(ev.embedding ? { embedding: [...ev.embedding] } : {}) };
+  }
+
   /** The open hit this finding belongs to, if any. */
   match(f: Finding): OpenHit | undefined {
     return this.open.find((h) => h.finding.rule === f.rule && h.finding.zoneId === f.zoneId && samePlace(h.finding.box, f.box, this.opts.samePlace));

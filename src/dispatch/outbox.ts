@@ -8,12 +8,13 @@
 // as `<name>.json`. On start, every `.pending` entry is finalised with the frames that made it
 // to disk (a new hit with none is dropped and raised again by the detector: see recover). A hit
 // may begin with the frames it has and complete later (the after-frame). The detector saves a
-// camera's open hits only after their entries are durable, so no saved open hit lacks its entry.
+// camera's open hits only after their entries are durable, so no saved open hit lacks its entry;
+// a recovered new hit missing from its camera's saved open hits (killed in between) is adopted.
 import { access, mkdir, open, readdir, readFile, rename, rmdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Queue } from 'bullmq';
 import type { HitEventT } from '../contracts/hit.ts';
-import type { OpenHit } from '../analytics/dedup.ts';
+import { HitDeduper, type OpenHit } from '../analytics/dedup.ts';
 import { createLogger, type Logger } from '../util/log.ts';
 import { addJob, hitJobKey, jobOptions, makeQueue, QUEUES, type DispatchConfig, type FrameRefT, type HitJobT } from './queues.ts';
 
@@ -198,6 +199,9 @@ export class HitOutbox {
         continue;
       }
       entry.payload.frames = frames;
+      // Killed between this entry and the camera's saved open hits: the hit goes out, so its
+      // camera must know it as open, or the restarted detector raises the same violation again.
+      if (entry.payload.hit.event === 'opened') await this.adoptOpenHit(entry.payload.hit);
       this.log.warn('hit outbox: recovering an entry left pending by a killed producer', { hitId: entry.payload.hit.hitId, seq: entry.payload.hit.seq, frames: entry.payload.frames.length });
       await writeDurable(final, JSON.stringify(entry));
       await unlink(pendingFile);
@@ -215,6 +219,13 @@ export class HitOutbox {
   /** Replaces the camera's open hits on disk (fsync'd, atomic). */
   async saveOpenHits(cameraId: string, hits: OpenHit[]): Promise<void> {
     await writeDurable(this.openHitsFile(cameraId), JSON.stringify(hits));
+  }
+
+  private async adoptOpenHit(hit: HitEventT): Promise<void> {
+    const hits = await this.loadOpenHits(hit.cameraId);
+    if (hits.some((h) => h.hitId === hit.hitId)) return;
+    await this.saveOpenHits(hit.cameraId, [...hits, HitDeduper.openHitOf(hit)]);
+    this.log.warn('hit outbox: a recovered new hit was not yet among its camera\'s open hits; adopted', { hitId: hit.hitId });
   }
 
   private async forgetOpenHit(cameraId: string, hitId: string): Promise<void> {

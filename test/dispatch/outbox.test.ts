@@ -1,5 +1,6 @@
 // The hit outbox on its own: hits submitted while Redis is down wait on disk, survive the
-// producer process going away, and are sent exactly once (by job id) by the next producer.
+// producer process going away, and are sent exactly once (by job id) by the next producer; a new
+// hit recovered from a kill is known to its camera as open.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
@@ -9,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { startRedis, type PrivateRedis } from '../support/redis-server.ts';
 import { HitOutbox } from '../../src/dispatch/outbox.ts';
+import { HitDeduper } from '../../src/analytics/dedup.ts';
 import { dispatchConfigFromEnv, hitJobKey, HitJob, redisOptions } from '../../src/dispatch/queues.ts';
 import { makeHit } from '../cases/hits.ts';
 import { extractFrames } from '../evidence/helpers.ts';
@@ -59,4 +61,34 @@ test('hits submitted while Redis is down survive a producer restart and are enqu
     assert.equal(data.frames.length, 1);
     assert.ok((await readFile(data.frames[0]!.path)).equals(jpeg!), 'the staged frame is the submitted JPEG');
   }
+});
+
+test('a new hit recovered after a kill before its camera saved its open hits is adopted as open: the restarted detector continues it', { timeout: 60_000 }, async () => {
+  const d = await mkdtemp(path.join(os.tmpdir(), 'huiyan-outbox-adopt-'));
+  closers.push(() => rm(d, { recursive: true, force: true }));
+  const cfg = dispatchConfigFromEnv({ HUIYAN_REDIS_URL: process.env.HUIYAN_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379', HUIYAN_QUEUE_PREFIX: `t${randomBytes(4).toString('hex')}` });
+  const [jpeg] = extractFrames(1, 5, 1);
+  const killed = new HitOutbox({ dir: d, cfg });
+  await killed.init();
+  const earlier = makeHit(1, { place: { box: [600, 20, 700, 220], frameSize: [1280, 720] } });
+  const hit = makeHit(2);
+  // The camera's saved state knows an earlier hit; the new one's entry and first frame reach the
+  // disk, and the kill comes before the detector saves the camera's open hits again.
+  await killed.saveOpenHits(hit.cameraId, [HitDeduper.openHitOf(earlier)]);
+  await killed.begin(hit, [{ role: 'at', capturedAt: hit.at, jpeg: jpeg! }]);
+  await killed.stop();
+
+  const next = new HitOutbox({ dir: d, cfg });
+  closers.push(() => next.stop());
+  await next.init();
+  assert.equal(next.health().recovered, 1);
+  const open = await next.loadOpenHits(hit.cameraId);
+  assert.deepEqual(open.map((h) => h.hitId), [earlier.hitId, hit.hitId]);
+  // The restarted detector, seeing the violation at the same place, continues the same hit.
+  const dedup = new HitDeduper(hit.cameraId, () => 60_000);
+  dedup.restore(open, Date.now());
+  const again = { ...HitDeduper.openHitOf({ ...hit, score: 0.7 }).finding, box: [12, 24, 112, 222] as [number, number, number, number] };
+  const continued = dedup.match(again);
+  assert.equal(continued?.hitId, hit.hitId);
+  assert.equal(continued?.seq, 1, 'its next event follows the recovered opened event');
 });
