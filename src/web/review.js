@@ -4,6 +4,7 @@
 // reach other screens through SSE. What the user may do comes from /api/me's permissions.
 import { api, boot, watchEvidenceIntake, can, copyText, el, onAlerts, stateBadge } from './app.js';
 import { actorName, fmtTime, t } from './i18n.js';
+import { showCaseParty } from './case-party.js';
 
 const REASONS = ['not_violation', 'duplicate', 'wrong_type', 'image_unusable'];
 // The moment of the violation first; before and after below it.
@@ -111,42 +112,6 @@ function facts(c) {
     row('score', `${Math.round(c.score * 100)}%`));
 }
 
-/**
- * The case's party (当事人): linked by zone or plate when the detector knew it, otherwise picked
- * here by an officer from the registry — the legal review and the notice take it from this link.
- */
-async function loadParty(c) {
-  const box = () => (current?.id === c.id ? document.getElementById('party-box') : null);
-  const link = await api(`/api/cases/${c.id}/party`).catch(() => null);
-  const pick = async (partyId) => {
-    try {
-      await api(`/api/cases/${c.id}/party`, { method: 'PUT', body: { partyId } });
-      loadParty(c);
-    } catch (err) {
-      box()?.append(el('span', { class: 'h-down' }, ` ${t('partyPickFailed')}: ${err.message}`));
-    }
-  };
-  const choice = (x) => el('button', { class: 'link', dataset: { partyResult: x.id }, onclick: () => pick(x.id) },
-    `${x.name}${x.licenceNo ? ` · ${x.licenceNo}` : ''}`);
-  const shown = link?.party
-    ? [el('strong', { id: 'party-name' }, link.party.name), el('span', { class: 'meta' }, ` · ${t(`link_${link.link}`)}${link.plate ? ` · ${link.plate}` : ''}`)]
-    : [el('span', { id: 'party-name' }, `${t('noParty')}${link ? ` · ${t(`link_${link.link}`)}` : ''}`)];
-  const candidates = !link?.party && link?.candidates?.length ? [el('div', { class: 'meta' }, t('partyCandidates'), ...link.candidates.map(choice))] : [];
-  if (!canReview || !can(me, 'parties:read')) return box()?.replaceChildren(...shown, ...candidates);
-  const results = el('div', { class: 'party-results' });
-  const search = el('input', { id: 'party-search', type: 'search', placeholder: t('casePartySearch'),
-    oninput: async (e) => {
-      const q = e.target.value.trim();
-      if (!q) return results.replaceChildren();
-      const r = await api(`/api/parties?q=${encodeURIComponent(q)}&limit=10`).catch(() => ({ items: [] }));
-      if (e.target.value.trim() !== q) return;
-      results.replaceChildren(...(r.items.length ? r.items.map(choice) : [el('span', { class: 'meta' }, t('partyNoMatch'))]));
-    } });
-  const editor = el('div', { hidden: !!link?.party }, search, results);
-  const toggle = link?.party ? [el('button', { class: 'link', id: 'party-change', onclick: () => { editor.hidden = false; search.focus(); } }, t('partyChange'))] : [];
-  box()?.replaceChildren(...shown, ' ', ...toggle, ...candidates, editor);
-}
-
 /** An evidence slot: a labelled placeholder that says it is loading until its image has arrived. */
 function slot(role, variant, caseId, file, bundle) {
   const caption = el('figcaption', {}, `${t(variant)} · ${t(`role_${role}`)}`);
@@ -248,7 +213,8 @@ async function select(id) {
     canAudit ? el('div', {}, el('h2', {}, t('auditTrail')), el('div', { id: 'audit-box' })) : [],
   );
   loadCity(c.id);
-  loadParty(c);
+  // Party (当事人): shown to all; linked here by whoever may review cases and read the registry.
+  showCaseParty(c.id, () => (current?.id === c.id ? document.getElementById('party-box') : null), canReview && can(me, 'parties:read'));
   loadDocuments(c.id);
   if (c.bundleId) loadEvidence(c);
   if (c.warning?.after?.bundleId) loadAfterFrames(c);
