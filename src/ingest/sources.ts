@@ -41,6 +41,8 @@ export function registerSourceKind(kind: string, factory: SourceFactory): void {
  * format of input stream"): in two runs of 8 connects to the demo's looping RTSP camera the 5th
  * and the 3rd failed that way (and that server served no later client), none of 16 with the defaults. A camera that never connects is worse
  * than a slow first frame (the connect bound, 45 s, covers ~32 s). Slice threads alone changed nothing.
+ * (That sample server deadlocked now and then on its own — fixed since, see rtsp-server.py — so
+ * those failures may not have been the probe's; the small probe has not been measured again.)
  */
 export function rtspInputArgs(transport: 'tcp' | 'udp', timeoutMs: number): string[] {
   return ['-rtsp_transport', transport, '-timeout', String(timeoutMs * 1000)];

@@ -1,11 +1,13 @@
 #!/usr/bin/python3
 # Minimal RTSP server for tests: serves an H.264 MP4 at rtsp://127.0.0.1:PORT/MOUNT with
 # GStreamer's gst-rtsp-server. Every client session plays the file from the start in real time
-# (the demuxer's timestamps pace it). Usage: rtsp-server.py PORT MOUNT FILE.mp4 [loop]
-# With `loop` the file repeats inside one session (no EOS, no reconnect), as a camera would.
+# (the timestamps pace it). Usage: rtsp-server.py PORT MOUNT FILE.mp4 [loop]
+# With `loop` the file repeats inside one session (no EOS, no reconnect), as a camera would;
+# ffmpeg (on PATH) does the looping.
 # With RTSP_USER and RTSP_PASSWORD in the environment, clients must authenticate (Basic).
 import os
 import signal
+import subprocess
 import sys
 
 import gi
@@ -36,30 +38,41 @@ if os.environ.get('RTSP_USER') is not None:
     )
 
 
-def seek(pipeline, flags):
-    pipeline.seek(1.0, Gst.Format.TIME, flags, Gst.SeekType.SET, 0, Gst.SeekType.NONE, -1)
-    return False
-
-
+# Looping: each client's media reads MPEG-TS from a pipe that an ffmpeg of its own writes with
+# -stream_loop (each pass offset by the file's duration, so timestamps only grow; the pipe's
+# back-pressure and the sinks' clock pace it). The pipeline never seeks: the segment-seek loop
+# this replaced deadlocked gst-rtsp-server 1.22 in about one connect of twenty-five (its first
+# flushing seek raced the client's PLAY), after which the server answered no client at all.
+# ffmpeg ends with the pipe: when this process dies, its next write fails (SIGPIPE).
 def on_configure(_factory, media):
-    # Loop without ending the RTSP session: a segment seek makes the demuxer post SEGMENT_DONE
-    # instead of EOS at the end of the file; each SEGMENT_DONE is answered with a non-flushing
-    # segment seek back to 0, so running time (and the RTP timestamps) continue across loops.
-    pipeline = media.get_element().get_parent()
-    state = {'armed': False}
+    read, write = os.pipe()
+    media.get_element().get_by_name('src').set_property('fd', read)
+    ffmpeg = subprocess.Popen(
+        ['ffmpeg', '-nostdin', '-v', 'error', '-stream_loop', '-1', '-i', path, '-map', '0:v:0', '-c', 'copy', '-f', 'mpegts', 'pipe:1'],
+        stdin=subprocess.DEVNULL, stdout=write,
+    )
+    os.close(write)
 
-    def sync(_bus, msg):
-        if msg.type == Gst.MessageType.ASYNC_DONE and not state['armed']:
-            state['armed'] = True
-            GLib.idle_add(seek, pipeline, Gst.SeekFlags.FLUSH | Gst.SeekFlags.SEGMENT)
-        elif msg.type == Gst.MessageType.SEGMENT_DONE:
-            GLib.idle_add(seek, pipeline, Gst.SeekFlags.SEGMENT)
-        return Gst.BusSyncReply.PASS
+    # A pipe cannot seek, but the demuxer would say it can, and rtsp-media then seeks on the
+    # client's PLAY (Range: npt=0-) and fails it. The payloader answers for it: a new seeking
+    # query says "not seekable" until someone fills it in.
+    def not_seekable(_pad, info):
+        if info.get_query().type == Gst.QueryType.SEEKING:
+            return Gst.PadProbeReturn.HANDLED
+        return Gst.PadProbeReturn.OK
 
-    pipeline.get_bus().set_sync_handler(sync)
+    media.get_element().get_by_name('pay0').get_static_pad('sink').add_probe(Gst.PadProbeType.QUERY_UPSTREAM, not_seekable)
+
+    def unprepared(_media):
+        ffmpeg.kill()
+        ffmpeg.wait()
+        os.close(read)
+
+    media.connect('unprepared', unprepared)
 
 
 if loop:
+    factory.set_launch('( fdsrc name=src ! tsdemux ! h264parse ! rtph264pay name=pay0 pt=96 config-interval=1 )')
     factory.connect('media-configure', on_configure)
 server.get_mount_points().add_factory('/' + mount.lstrip('/'), factory)
 if server.attach(None) == 0:

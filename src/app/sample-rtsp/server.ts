@@ -98,7 +98,7 @@ function killAndWait(child: ChildProcess | undefined): Promise<void> {
   });
 }
 
-/** `loop`: the file repeats within one RTSP session (segment seeks), so clients never see it end. */
+/** `loop`: the file repeats within one RTSP session (ffmpeg -stream_loop into the server), so clients never see it end. */
 export async function startRtspServer(port: number, mount: string, opts: { media?: string; loop?: boolean; auth?: RtspAuth } = {}): Promise<RtspTestServer> {
   const media = opts.media ?? testMedia();
   let child: ChildProcess | undefined = await launch(port, mount, media, opts.loop, opts.auth);
